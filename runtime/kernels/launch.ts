@@ -1,0 +1,160 @@
+/**
+ * The thin layer every WGSL kernel uses to run: buffers in and out, cached pipelines,
+ * one compute pass per dispatch recorded into a caller-provided encoder (so a training
+ * step records many dispatches and submits once).
+ */
+
+export type BufferBinding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** Rounds a byte size up to WebGPU's 4-byte copy alignment (and at least 4). */
+export function alignedSize(bytes: number): number {
+  return Math.max(4, Math.ceil(bytes / 4) * 4);
+}
+
+export function createStorageBuffer(
+  device: GPUDevice,
+  contents: ArrayBufferView | number,
+  label?: string,
+): GPUBuffer {
+  const bytes = typeof contents === "number" ? contents : contents.byteLength;
+  const buffer = device.createBuffer(
+    label
+      ? { size: alignedSize(bytes), usage: STORAGE(), label }
+      : { size: alignedSize(bytes), usage: STORAGE() },
+  );
+  if (typeof contents !== "number" && contents.byteLength > 0) {
+    writeBuffer(device, buffer, contents);
+  }
+  return buffer;
+}
+
+export function writeBuffer(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  data: ArrayBufferView,
+  offset = 0,
+) {
+  const padded = data.byteLength % 4 === 0 ? data : padTo4(data);
+  device.queue.writeBuffer(buffer, offset, padded as unknown as ArrayBuffer);
+}
+
+function padTo4(data: ArrayBufferView): Uint8Array {
+  const out = new Uint8Array(alignedSize(data.byteLength));
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return out;
+}
+
+export function createUniformBuffer(device: GPUDevice, data: ArrayBufferView): GPUBuffer {
+  const size = Math.ceil(Math.max(16, data.byteLength) / 16) * 16;
+  const buffer = device.createBuffer({
+    size,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  writeBuffer(device, buffer, data);
+  return buffer;
+}
+
+/**
+ * Dawn resolves GPU promises from the Node event loop; if nothing else keeps the loop alive,
+ * Node may exit (and tear Dawn down mid-flight) before the promise settles. A timer holds it.
+ */
+export async function keepingEventLoopAlive<T>(promise: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1000);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Copies `bytes` from a GPU buffer into host memory. */
+export async function readBuffer(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  bytes: number,
+  offset = 0,
+): Promise<ArrayBuffer> {
+  const size = alignedSize(bytes);
+  const staging = device.createBuffer({
+    size,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
+  device.queue.submit([encoder.finish()]);
+  await keepingEventLoopAlive(staging.mapAsync(GPUMapMode.READ));
+  const copy = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return copy;
+}
+
+export async function readFloat32(device: GPUDevice, buffer: GPUBuffer, count: number) {
+  return new Float32Array(await readBuffer(device, buffer, count * 4));
+}
+
+export async function readUint32(device: GPUDevice, buffer: GPUBuffer, count: number) {
+  return new Uint32Array(await readBuffer(device, buffer, count * 4));
+}
+
+const pipelineCaches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** Compiles (once per device and source) a compute pipeline with an auto layout. */
+export function getPipeline(
+  device: GPUDevice,
+  code: string,
+  entryPoint = "main",
+): GPUComputePipeline {
+  let cache = pipelineCaches.get(device);
+  if (!cache) {
+    cache = new Map();
+    pipelineCaches.set(device, cache);
+  }
+  const key = `${entryPoint}\u0000${code}`;
+  let pipeline = cache.get(key);
+  if (!pipeline) {
+    const module = device.createShaderModule({ code });
+    pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint } });
+    cache.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+export interface DispatchSpec {
+  code: string;
+  entryPoint?: string;
+  /** Bound in order to @group(0) @binding(0..n-1). */
+  bindings: BufferBinding[];
+  workgroups: [number, number?, number?];
+  label?: string;
+}
+
+/**
+ * Records one dispatch. With an encoder it only records (the caller submits);
+ * without one it submits immediately.
+ */
+export function dispatch(device: GPUDevice, spec: DispatchSpec, encoder?: GPUCommandEncoder): void {
+  const pipeline = getPipeline(device, spec.code, spec.entryPoint);
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: spec.bindings.map((b, i) => ({
+      binding: i,
+      resource: "buffer" in b && !(b instanceof GPUBuffer) ? b : { buffer: b as GPUBuffer },
+    })),
+  });
+  const own = encoder ?? device.createCommandEncoder();
+  const pass = own.beginComputePass(spec.label ? { label: spec.label } : undefined);
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  const [x, y = 1, z = 1] = spec.workgroups;
+  pass.dispatchWorkgroups(x, y, z);
+  pass.end();
+  if (!encoder) device.queue.submit([own.finish()]);
+}
+
+/** Number of workgroups needed to cover `n` items with `size` items each. */
+export function ceilDiv(n: number, size: number): number {
+  return Math.ceil(n / size);
+}
