@@ -4,10 +4,26 @@
  */
 import type { DiagnosticEntry } from "./codes/entry.js";
 import { SYNTAX_CODES } from "./codes/syntax.js";
+import { SEMANTIC_CODES } from "./codes/semantic.js";
+import { WORLD_CODES } from "./codes/world.js";
+import { MEMORY_CODES } from "./codes/memory.js";
+import { LINT_CODES } from "./codes/lints.js";
+import { DATA_CODES } from "./codes/data.js";
+import { DETECTION_CODES } from "./codes/detection.js";
+import { RUNTIME_CODES } from "./codes/runtime.js";
 
 export type { DiagnosticEntry } from "./codes/entry.js";
 
-export const ALL_DIAGNOSTICS: readonly DiagnosticEntry[] = [...SYNTAX_CODES];
+export const ALL_DIAGNOSTICS: readonly DiagnosticEntry[] = [
+  ...SYNTAX_CODES,
+  ...SEMANTIC_CODES,
+  ...WORLD_CODES,
+  ...MEMORY_CODES,
+  ...LINT_CODES,
+  ...DATA_CODES,
+  ...DETECTION_CODES,
+  ...RUNTIME_CODES,
+];
 
 const byCode = new Map(ALL_DIAGNOSTICS.map((e) => [e.code, e]));
 const byName = new Map(ALL_DIAGNOSTICS.map((e) => [e.name, e]));

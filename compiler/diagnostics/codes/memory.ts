@@ -1,0 +1,3 @@
+import type { DiagnosticEntry } from "./entry.js";
+
+export const MEMORY_CODES = [] as const satisfies readonly DiagnosticEntry[];
