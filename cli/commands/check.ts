@@ -1,0 +1,27 @@
+import { hasErrors, type Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import { checkSource } from "../../compiler/check.js";
+import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
+import { printDiagnostics, printSummary, type DiagnosticFormat } from "../print-diagnostics.js";
+import { readSourceFiles } from "../source-files.js";
+
+export interface CheckArgs {
+  files: string[];
+  format: DiagnosticFormat;
+}
+
+/** `pipe check <files…>`: every diagnostic of every file, then a summary line. */
+export async function checkCommand(io: CliIo, args: CheckArgs): Promise<number> {
+  const { files, failures } = await readSourceFiles(io.cwd, args.files);
+  for (const f of failures) io.stderr(`error: cannot read ${f.path}: ${f.reason}\n`);
+  const all: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  for (const file of files) {
+    sources.set(file.path, file.text);
+    const result = await checkSource(file.text, file.path, { cwd: io.cwd });
+    all.push(...result.diagnostics);
+  }
+  printDiagnostics(io, all, sources, args.format);
+  if (args.format === "human") printSummary(io, all, files.length);
+  if (failures.length > 0) return EXIT_USAGE;
+  return hasErrors(all) ? EXIT_DIAGNOSTICS : EXIT_OK;
+}

@@ -1,0 +1,275 @@
+/**
+ * The `.pipe` grammar as a Chevrotain CstParser. One instance is built per process (building
+ * runs `performSelfAnalysis`, which is the expensive part); `parse.ts` reuses it.
+ *
+ *   file        := item*
+ *   item        := pipelineDecl | stageDecl | exportDecl
+ *   pipelineDecl:= "pipeline" STRING block
+ *   stageDecl   := STAGE_KEYWORD IDENT "=" source block?
+ *   exportDecl  := "export" reference "to" STRING block?
+ *   block       := "{" (entry (","|";")?)* "}"
+ *   entry       := "require" expression | IDENT "when" expression | IDENT "otherwise"
+ *                | IDENT ":" expression | IDENT block
+ *   expression  := and ("or" and)*      and := not ("and" not)*     not := "not" not | comparison
+ *   comparison  := range ((CMP | "in") range)?                      range := primary (".." primary)?
+ *   primary     := NUMBER | STRING | TRIPLE_STRING | true | false | list | block (a map)
+ *                | "(" expression ")" | referenceOrCall
+ *   referenceOrCall := IDENT ("." IDENT)* ("(" args? ")")? block?
+ *   args        := arg ("," arg)* ","?        arg := (IDENT ":")? expression
+ */
+import {
+  CstParser,
+  EOF,
+  type CstNode,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import * as T from "./tokens.js";
+
+function describeType(type: TokenType): string {
+  if (type === EOF) return "the end of the file";
+  return type.LABEL ?? `\`${type.name}\``;
+}
+
+function describeFound(token: IToken): string {
+  if (token.tokenType === EOF) return "the end of the file";
+  const image = token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
+  return `\`${image}\``;
+}
+
+/** Messages in our voice ("expected `:`, found `16`") instead of Chevrotain's defaults. */
+const errorMessageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, actual }) =>
+    `expected ${describeType(expected)}, found ${describeFound(actual)}`,
+  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
+    `expected a declaration, found ${describeFound(firstRedundant)}`,
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) => {
+    const starts = new Set<string>();
+    for (const alt of expectedPathsPerAlt)
+      for (const path of alt) if (path[0]) starts.add(describeType(path[0]));
+    return `expected ${[...starts].join(" or ")}, found ${describeFound(actual[0])}`;
+  },
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual }) => {
+    const starts = new Set<string>();
+    for (const path of expectedIterationPaths) if (path[0]) starts.add(describeType(path[0]));
+    return `expected ${[...starts].join(" or ")}, found ${describeFound(actual[0])}`;
+  },
+};
+
+export class PipeParser extends CstParser {
+  constructor() {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      errorMessageProvider,
+      nodeLocationTracking: "full",
+      maxLookahead: 3,
+    });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE("file", () => {
+    this.MANY(() => this.SUBRULE(this.item));
+  });
+
+  item = this.RULE("item", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.pipelineDecl) },
+      { ALT: () => this.SUBRULE(this.stageDecl) },
+      { ALT: () => this.SUBRULE(this.exportDecl) },
+    ]);
+  });
+
+  pipelineDecl = this.RULE("pipelineDecl", () => {
+    this.CONSUME(T.Pipeline);
+    this.SUBRULE(this.stringValue);
+    this.SUBRULE(this.block);
+  });
+
+  stageDecl = this.RULE("stageDecl", () => {
+    this.CONSUME(T.StageKeyword);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.referenceOrCall);
+  });
+
+  exportDecl = this.RULE("exportDecl", () => {
+    this.CONSUME(T.Export);
+    this.SUBRULE(this.reference);
+    this.CONSUME(T.To);
+    this.SUBRULE(this.stringValue);
+    this.OPTION(() => this.SUBRULE(this.block));
+  });
+
+  block = this.RULE("block", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      this.SUBRULE(this.entry);
+      this.OPTION(() =>
+        this.OR([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]),
+      );
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  entry = this.RULE("entry", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.requirement) },
+      { ALT: () => this.SUBRULE(this.rule) },
+      { ALT: () => this.SUBRULE(this.property) },
+      { ALT: () => this.SUBRULE(this.subBlock) },
+    ]);
+  });
+
+  requirement = this.RULE("requirement", () => {
+    this.CONSUME(T.Require);
+    this.SUBRULE(this.expression);
+  });
+
+  rule = this.RULE("rule", () => {
+    this.CONSUME(T.Identifier);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.When);
+          this.SUBRULE(this.expression);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Otherwise) },
+    ]);
+  });
+
+  property = this.RULE("property", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression);
+  });
+
+  subBlock = this.RULE("subBlock", () => {
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.block);
+  });
+
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.andExpression);
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      this.SUBRULE2(this.andExpression);
+    });
+  });
+
+  andExpression = this.RULE("andExpression", () => {
+    this.SUBRULE(this.notExpression);
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      this.SUBRULE2(this.notExpression);
+    });
+  });
+
+  notExpression = this.RULE("notExpression", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.notExpression);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]);
+  });
+
+  comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.rangeExpression);
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Comparison) }, { ALT: () => this.CONSUME(T.In) }]);
+      this.SUBRULE2(this.rangeExpression);
+    });
+  });
+
+  rangeExpression = this.RULE("rangeExpression", () => {
+    this.SUBRULE(this.primary);
+    this.OPTION(() => {
+      this.CONSUME(T.DotDot);
+      this.SUBRULE2(this.primary);
+    });
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.SUBRULE(this.stringValue) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.block) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression);
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.referenceOrCall) },
+    ]);
+  });
+
+  stringValue = this.RULE("stringValue", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.TripleString) },
+      { ALT: () => this.CONSUME(T.UnterminatedString) },
+    ]);
+  });
+
+  list = this.RULE("list", () => {
+    this.CONSUME(T.LBracket);
+    this.MANY(() => {
+      this.SUBRULE(this.expression);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  reference = this.RULE("reference", () => {
+    this.CONSUME(T.Identifier);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.Identifier);
+    });
+  });
+
+  referenceOrCall = this.RULE("referenceOrCall", () => {
+    this.SUBRULE(this.reference);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY(() => {
+        this.SUBRULE(this.argument);
+        this.OPTION2(() => this.CONSUME(T.Comma));
+      });
+      this.CONSUME(T.RParen);
+    });
+    this.OPTION3(() => this.SUBRULE(this.block));
+  });
+
+  argument = this.RULE("argument", () => {
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === T.Colon,
+      DEF: () => {
+        this.CONSUME(T.Identifier);
+        this.CONSUME(T.Colon);
+      },
+    });
+    this.SUBRULE(this.expression);
+  });
+}
+
+let instance: PipeParser | undefined;
+
+/** The process-wide parser (construction is expensive; reuse resets its input). */
+export function pipeParser(): PipeParser {
+  instance ??= new PipeParser();
+  return instance;
+}
+
+export type { CstNode, IToken };
+export { EOF };
