@@ -152,6 +152,22 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   });
 }
 
+/**
+ * After a syntax error, recovery often trips again on the rest of the same line; those
+ * follow-on errors say nothing new. Keep the first syntax error of each line.
+ */
+function suppressCascades(diagnostics: Diagnostic[], text: string): Diagnostic[] {
+  let lastSyntaxLineEnd = -1;
+  return diagnostics.filter((d) => {
+    const isParseError = d.code >= "PW1010" && d.code <= "PW1014";
+    if (!isParseError) return true;
+    if (d.span.start <= lastSyntaxLineEnd) return false;
+    const newline = text.indexOf("\n", d.span.start);
+    lastSyntaxLineEnd = newline === -1 ? text.length : newline;
+    return true;
+  });
+}
+
 function unexpectedCharacterHint(bad: string): string | undefined {
   if (bad.startsWith("#")) return "comments start with `//`";
   if (bad.startsWith("'")) return 'strings use double quotes: "..."';
@@ -205,6 +221,27 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
     // Recovery at top level reports "expected end of file": really, not a declaration.
     return notADeclaration(token, text, file);
   }
+  const blockEntryExpected =
+    (err.name === "MismatchedTokenException" && rule === "block" && err.message.startsWith("expected `}`")) ||
+    rule === "entry";
+  if (blockEntryExpected && tokenIsName(token)) {
+    return {
+      code: "PW1011",
+      severity: "error",
+      span,
+      message: `expected \`:\` after ${found}`,
+      hint: `write \`${token.image}: value\`, or \`${token.image} { ... }\` for a block`,
+    };
+  }
+  if (err.name === "MismatchedTokenException" && rule === "block" && err.message.startsWith("expected `}`")) {
+    return {
+      code: "PW1010",
+      severity: "error",
+      span,
+      message: `unexpected ${found} in a block`,
+      hint: "each entry is `key: value`, `name { ... }` or `require ...`; several values need a list: `[a, b]`",
+    };
+  }
   if (err.name === "MismatchedTokenException") {
     const hint = mismatchHint(err.message, token);
     return {
@@ -224,15 +261,6 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
       hint: "a value is a number (`16`, `2e-4`, `8GB`, `90%`), a string, `true`/`false`, a list `[...]`, a map `{...}` or a name",
     };
   }
-  if (rule === "entry" && token.tokenType === T.Identifier) {
-    return {
-      code: "PW1011",
-      severity: "error",
-      span,
-      message: `expected \`:\` after ${found}`,
-      hint: `write \`${token.image}: value\`, or \`${token.image} { ... }\` for a block`,
-    };
-  }
   if (rule === "entry" || rule === "block") {
     return {
       code: "PW1010",
@@ -245,12 +273,17 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
   return { code: "PW1010", severity: "error", span, message: err.message };
 }
 
+function tokenIsName(token: IToken): boolean {
+  return token.tokenType === T.Identifier || (token.tokenType.CATEGORIES ?? []).includes(T.Identifier);
+}
+
 function mismatchHint(message: string, token: IToken): string | undefined {
   if (message.includes("`:`") && token.tokenType === T.NumberLiteral) return "write `key: value`";
   if (message.includes("`=`")) return "a stage is declared as `kind name = source(args) { ... }`";
   if (message.includes("`}`")) return "every `{` needs a matching `}`";
   if (message.includes("`)`")) return "every `(` needs a matching `)`";
   if (message.includes("`]`")) return "list items are separated by commas: `[a, b]`";
+  if (message.includes("`,`")) return "separate items with commas";
   return undefined;
 }
 

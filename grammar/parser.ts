@@ -15,6 +15,7 @@
  *   primary     := NUMBER | STRING | TRIPLE_STRING | true | false | list | block (a map)
  *                | "(" expression ")" | referenceOrCall
  *   referenceOrCall := IDENT ("." IDENT)* ("(" args? ")")? block?
+ *   list        := "[" (expression ("," expression)* ","?)? "]"
  *   args        := arg ("," arg)* ","?        arg := (IDENT ":")? expression
  */
 import {
@@ -223,9 +224,13 @@ export class PipeParser extends CstParser {
 
   list = this.RULE("list", () => {
     this.CONSUME(T.LBracket);
-    this.MANY(() => {
+    this.OPTION(() => {
       this.SUBRULE(this.expression);
-      this.OPTION(() => this.CONSUME(T.Comma));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expression);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     this.CONSUME(T.RBracket);
   });
@@ -242,9 +247,13 @@ export class PipeParser extends CstParser {
     this.SUBRULE(this.reference);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      this.MANY(() => {
+      this.OPTION2(() => {
         this.SUBRULE(this.argument);
-        this.OPTION2(() => this.CONSUME(T.Comma));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.argument);
+        });
+        this.OPTION4(() => this.CONSUME2(T.Comma));
       });
       this.CONSUME(T.RParen);
     });
