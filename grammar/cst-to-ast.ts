@@ -182,107 +182,76 @@ export class AstBuilder {
 
   entry(node: CstNode): A.Entry | undefined {
     const c = node.children;
-    const [req] = this.nodes(c, "requirement");
-    if (req) {
-      this.tokenSpan(this.tokens(req.children, "Require")[0]);
-      const condition = this.expression(this.nodes(req.children, "expression")[0]);
-      return { kind: "Requirement", condition, span: this.nodeSpan(req), ...recoveredIf(req) };
+    const span = this.nodeSpan(node);
+    const recovered = recoveredIf(node);
+    const [requireToken] = this.tokens(c, "Require");
+    const expressions = this.nodes(c, "expression");
+    if (requireToken) {
+      this.tokenSpan(requireToken);
+      return { kind: "Requirement", condition: this.expression(expressions[0]), span, ...recovered };
     }
-    const [rule] = this.nodes(c, "rule");
-    if (rule) {
-      const outcome = this.identifier(this.tokens(rule.children, "Identifier")[0]);
-      const [exprNode] = this.nodes(rule.children, "expression");
-      const condition = exprNode ? this.expression(exprNode) : undefined;
-      const otherwise = this.tokens(rule.children, "Otherwise")[0];
-      if (otherwise) this.tokenSpan(otherwise);
-      return { kind: "Rule", outcome, condition, span: this.nodeSpan(rule), ...recoveredIf(rule) };
+    const [nameToken] = this.tokens(c, "Identifier");
+    if (!nameToken) return undefined;
+    const name = this.identifier(nameToken);
+    if (this.tokens(c, "Colon")[0]) {
+      return { kind: "Property", key: name, value: this.expression(expressions[0]), span, ...recovered };
     }
-    const [prop] = this.nodes(c, "property");
-    if (prop) {
-      const key = this.identifier(this.tokens(prop.children, "Identifier")[0]);
-      const value = this.expression(this.nodes(prop.children, "expression")[0]);
-      return { kind: "Property", key, value, span: this.nodeSpan(prop), ...recoveredIf(prop) };
+    const [blockNode] = this.nodes(c, "block");
+    if (blockNode) return { kind: "SubBlock", name, body: this.block(blockNode), span, ...recovered };
+    if (this.tokens(c, "When")[0]) {
+      return { kind: "Rule", outcome: name, condition: this.expression(expressions[0]), span, ...recovered };
     }
-    const [sub] = this.nodes(c, "subBlock");
-    if (sub) {
-      const name = this.identifier(this.tokens(sub.children, "Identifier")[0]);
-      const body = this.block(this.nodes(sub.children, "block")[0]);
-      return { kind: "SubBlock", name, body, span: this.nodeSpan(sub), ...recoveredIf(sub) };
-    }
-    return undefined;
+    const [otherwise] = this.tokens(c, "Otherwise");
+    if (otherwise) this.tokenSpan(otherwise);
+    return { kind: "Rule", outcome: name, span, ...(otherwise ? recovered : { recovered: true as const }) };
   }
 
   private missingExpression(): A.Expression {
-    return {
-      kind: "Reference",
-      parts: [this.placeholderIdentifier()],
-      span: this.span(this.anchor, this.anchor),
-      recovered: true,
-    };
+    return { kind: "Reference", parts: [this.placeholderIdentifier()], span: this.span(this.anchor, this.anchor), recovered: true };
   }
 
+  /**
+   * The parser reads `unary (op unary)*` flat; precedence is applied here (Pratt parsing over
+   * the operands and operators, which the CST keeps in order): or < and < not < comparisons
+   * and `in` < `..`. `not` is a prefix that binds looser than comparisons (`not a > b` is
+   * `not (a > b)`).
+   */
   expression(node: CstNode | undefined): A.Expression {
     if (!node) return this.missingExpression();
-    return this.binaryChain(node, "andExpression", "Or", "or", (n) => this.andExpression(n));
-  }
-
-  private binaryChain(
-    node: CstNode,
-    childRule: string,
-    operatorToken: string,
-    operator: A.BinaryOperator,
-    build: (n: CstNode) => A.Expression,
-  ): A.Expression {
-    const operands = this.nodes(node.children, childRule);
+    const c = node.children;
+    const operands = this.nodes(c, "unary").map((u) => ({
+      nots: this.tokens(u.children, "Not").map((t) => this.tokenSpan(t)),
+      value: this.primary(this.nodes(u.children, "primary")[0]),
+    }));
+    const operators = this.tokens(c, "BinaryOperator").map((t) => t.image);
     if (operands.length === 0) return this.missingExpression();
-    let result = build(operands[0]);
-    for (let i = 1; i < operands.length; i++) {
-      const right = build(operands[i]);
-      result = {
-        kind: "Binary",
-        operator,
-        left: result,
-        right,
-        span: this.join(result.span, right.span),
-      };
-    }
-    void operatorToken;
+    let position = 0;
+    const parseLevel = (minimum: number): A.Expression => {
+      const operand = operands[position];
+      let left: A.Expression;
+      if (operand.nots.length > 0) {
+        const notSpan = operand.nots.shift()!;
+        const inner = parseLevel(NOT_PRECEDENCE);
+        left = { kind: "Not", operand: inner, span: this.join(notSpan, inner.span) };
+      } else {
+        left = operand.value;
+        position++;
+      }
+      while (position < operands.length && position - 1 < operators.length) {
+        const op = operators[position - 1];
+        const prec = binaryPrecedence(op);
+        if (prec < minimum || op === undefined) break;
+        const right = parseLevel(prec + 1);
+        left =
+          op === ".."
+            ? { kind: "Range", from: left, to: right, span: this.join(left.span, right.span) }
+            : { kind: "Binary", operator: op as A.BinaryOperator, left, right, span: this.join(left.span, right.span) };
+      }
+      return left;
+    };
+    const result = parseLevel(0);
+    // Operands left over can only come from recovery; keep the first complete expression.
     return result;
-  }
-
-  private andExpression(node: CstNode): A.Expression {
-    return this.binaryChain(node, "notExpression", "And", "and", (n) => this.notExpression(n));
-  }
-
-  private notExpression(node: CstNode): A.Expression {
-    const c = node.children;
-    const [inner] = this.nodes(c, "notExpression");
-    if (inner) {
-      const operand = this.notExpression(inner);
-      return { kind: "Not", operand, span: this.nodeSpan(node) };
-    }
-    return this.comparison(this.nodes(c, "comparison")[0]);
-  }
-
-  private comparison(node: CstNode | undefined): A.Expression {
-    if (!node) return this.missingExpression();
-    const c = node.children;
-    const ranges = this.nodes(c, "rangeExpression");
-    const left = this.rangeExpression(ranges[0]);
-    if (ranges.length < 2) return left;
-    const opToken = this.tokens(c, "Comparison")[0] ?? this.tokens(c, "In")[0];
-    const right = this.rangeExpression(ranges[1]);
-    const operator = (opToken?.image ?? "==") as A.BinaryOperator;
-    return { kind: "Binary", operator, left, right, span: this.join(left.span, right.span) };
-  }
-
-  private rangeExpression(node: CstNode | undefined): A.Expression {
-    if (!node) return this.missingExpression();
-    const prims = this.nodes(node.children, "primary");
-    const from = this.primary(prims[0]);
-    if (prims.length < 2) return from;
-    const to = this.primary(prims[1]);
-    return { kind: "Range", from, to, span: this.join(from.span, to.span) };
   }
 
   private primary(node: CstNode | undefined): A.Expression {
@@ -418,7 +387,15 @@ export class AstBuilder {
     headSpan: Span;
   } {
     const c = node.children;
-    const callee = this.reference(this.nodes(c, "reference")[0]);
+    const ids = this.tokens(c, "Identifier").map((t) => this.identifier(t));
+    if (ids.length === 0) ids.push(this.placeholderIdentifier());
+    const calleeRecovered = ids.some((p) => p.recovered);
+    const callee: A.Reference = {
+      kind: "Reference",
+      parts: ids,
+      span: this.join(ids[0].span, ids[ids.length - 1].span),
+      ...(calleeRecovered ? { recovered: true as const } : {}),
+    };
     const lparen = this.tokens(c, "LParen")[0];
     const [blockNode] = this.nodes(c, "block");
     if (!lparen && !blockNode) return { expression: callee, headSpan: callee.span };
@@ -448,6 +425,23 @@ export class AstBuilder {
     const name = nameToken ? this.identifier(nameToken) : undefined;
     const value = this.expression(this.nodes(c, "expression")[0]);
     return { kind: "Argument", ...(name ? { name } : {}), value, span: this.nodeSpan(node) };
+  }
+}
+
+const NOT_PRECEDENCE = 3;
+
+function binaryPrecedence(op: string | undefined): number {
+  switch (op) {
+    case "or":
+      return 1;
+    case "and":
+      return 2;
+    case "..":
+      return 5;
+    case undefined:
+      return -1;
+    default:
+      return 4; // comparisons and `in`
   }
 }
 

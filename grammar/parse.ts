@@ -32,15 +32,7 @@ const DECLARATION_STARTERS = new Set<TokenType>([
 
 const DECLARATION_WORDS = ["pipeline", "export", ...STAGE_KINDS];
 
-const VALUE_RULES = new Set([
-  "expression",
-  "andExpression",
-  "notExpression",
-  "comparison",
-  "rangeExpression",
-  "primary",
-  "argument",
-]);
+const VALUE_RULES = new Set(["expression", "unary", "primary", "argument", "list"]);
 
 export function parse(text: string, file = "<input>"): ParseResult {
   const diagnostics: Diagnostic[] = [];
@@ -131,7 +123,7 @@ export function parse(text: string, file = "<input>"): ParseResult {
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
   return {
     ast: { kind: "File", items, comments, span: span(0, text.length) },
-    diagnostics: dedupe(diagnostics),
+    diagnostics: suppressCascades(dedupe(diagnostics), text),
   };
 }
 
@@ -220,6 +212,16 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
   if (err.name === "MismatchedTokenException" && rule === "file") {
     // Recovery at top level reports "expected end of file": really, not a declaration.
     return notADeclaration(token, text, file);
+  }
+  if (rule === "entry" && err.name === "NoViableAltException" && previous && tokenIsName(previous)) {
+    // `rank 16`: the name was read, then nothing that can follow a name in a block.
+    return {
+      code: "PW1011",
+      severity: "error",
+      span: tokenSpanOf(previous, text, file),
+      message: `expected \`:\` after \`${previous.image}\``,
+      hint: `write \`${previous.image}: value\`, or \`${previous.image} { ... }\` for a block`,
+    };
   }
   const blockEntryExpected =
     (err.name === "MismatchedTokenException" && rule === "block" && err.message.startsWith("expected `}`")) ||

@@ -8,10 +8,11 @@
  *   stageDecl   := STAGE_KEYWORD IDENT "=" source block?
  *   exportDecl  := "export" reference "to" STRING block?
  *   block       := "{" (entry (","|";")?)* "}"
- *   entry       := "require" expression | IDENT "when" expression | IDENT "otherwise"
- *                | IDENT ":" expression | IDENT block
- *   expression  := and ("or" and)*      and := not ("and" not)*     not := "not" not | comparison
- *   comparison  := range ((CMP | "in") range)?                      range := primary (".." primary)?
+ *   entry       := "require" expression
+ *                | IDENT (":" expression | block | "when" expression | "otherwise")
+ *   expression  := unary (BINARY_OP unary)*     (precedence applied in cst-to-ast.ts:
+ *                  or < and < not < comparisons, in < ..)
+ *   unary       := "not"* primary
  *   primary     := NUMBER | STRING | TRIPLE_STRING | true | false | list | block (a map)
  *                | "(" expression ")" | referenceOrCall
  *   referenceOrCall := IDENT ("." IDENT)* ("(" args? ")")? block?
@@ -113,86 +114,53 @@ export class PipeParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
+  // One rule for all four entry forms: after the name, one token decides (LL(1)), which keeps
+  // the parser fast on large files.
   entry = this.RULE("entry", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.requirement) },
-      { ALT: () => this.SUBRULE(this.rule) },
-      { ALT: () => this.SUBRULE(this.property) },
-      { ALT: () => this.SUBRULE(this.subBlock) },
-    ]);
-  });
-
-  requirement = this.RULE("requirement", () => {
-    this.CONSUME(T.Require);
-    this.SUBRULE(this.expression);
-  });
-
-  rule = this.RULE("rule", () => {
-    this.CONSUME(T.Identifier);
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.When);
+          this.CONSUME(T.Require);
           this.SUBRULE(this.expression);
         },
       },
-      { ALT: () => this.CONSUME(T.Otherwise) },
-    ]);
-  });
-
-  property = this.RULE("property", () => {
-    this.CONSUME(T.Identifier);
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.expression);
-  });
-
-  subBlock = this.RULE("subBlock", () => {
-    this.CONSUME(T.Identifier);
-    this.SUBRULE(this.block);
-  });
-
-  expression = this.RULE("expression", () => {
-    this.SUBRULE(this.andExpression);
-    this.MANY(() => {
-      this.CONSUME(T.Or);
-      this.SUBRULE2(this.andExpression);
-    });
-  });
-
-  andExpression = this.RULE("andExpression", () => {
-    this.SUBRULE(this.notExpression);
-    this.MANY(() => {
-      this.CONSUME(T.And);
-      this.SUBRULE2(this.notExpression);
-    });
-  });
-
-  notExpression = this.RULE("notExpression", () => {
-    this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpression);
+          this.CONSUME(T.Identifier);
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.Colon);
+                this.SUBRULE2(this.expression);
+              },
+            },
+            { ALT: () => this.SUBRULE(this.block) },
+            {
+              ALT: () => {
+                this.CONSUME(T.When);
+                this.SUBRULE3(this.expression);
+              },
+            },
+            { ALT: () => this.CONSUME(T.Otherwise) },
+          ]);
         },
       },
-      { ALT: () => this.SUBRULE(this.comparison) },
     ]);
   });
 
-  comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.rangeExpression);
-    this.OPTION(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Comparison) }, { ALT: () => this.CONSUME(T.In) }]);
-      this.SUBRULE2(this.rangeExpression);
+  // Operators are parsed flat (operand (op operand)*) and precedence is applied when building
+  // the AST: one rule level instead of one per precedence level.
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.CONSUME(T.BinaryOperator);
+      this.SUBRULE2(this.unary);
     });
   });
 
-  rangeExpression = this.RULE("rangeExpression", () => {
+  unary = this.RULE("unary", () => {
+    this.MANY(() => this.CONSUME(T.Not));
     this.SUBRULE(this.primary);
-    this.OPTION(() => {
-      this.CONSUME(T.DotDot);
-      this.SUBRULE2(this.primary);
-    });
   });
 
   primary = this.RULE("primary", () => {
@@ -244,12 +212,16 @@ export class PipeParser extends CstParser {
   });
 
   referenceOrCall = this.RULE("referenceOrCall", () => {
-    this.SUBRULE(this.reference);
+    this.CONSUME(T.Identifier);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.Identifier);
+    });
     this.OPTION(() => {
       this.CONSUME(T.LParen);
       this.OPTION2(() => {
         this.SUBRULE(this.argument);
-        this.MANY(() => {
+        this.MANY2(() => {
           this.CONSUME(T.Comma);
           this.SUBRULE2(this.argument);
         });

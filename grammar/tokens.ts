@@ -43,6 +43,9 @@ export const StageKeyword = createToken({
   label: "a stage kind",
 });
 
+/** Every binary operator; the parser reads them flat and cst-to-ast applies precedence. */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+
 /**
  * A keyword. Declaration keywords (`pipeline`, `export`, stage kinds) are also Identifiers, so
  * they can be keys (`train: 90%`); operator words (`in`, `and`, `when`, ...) are reserved.
@@ -63,9 +66,9 @@ export const To = keyword("to", []);
 export const Require = keyword("require", []);
 export const When = keyword("when", []);
 export const Otherwise = keyword("otherwise", []);
-export const In = keyword("in", []);
-export const And = keyword("and", []);
-export const Or = keyword("or", []);
+export const In = keyword("in", [BinaryOperator]);
+export const And = keyword("and", [BinaryOperator]);
+export const Or = keyword("or", [BinaryOperator]);
 export const Not = keyword("not", []);
 
 export const Dataset = keyword("dataset", [Identifier, StageKeyword]);
@@ -114,10 +117,10 @@ export const RBracket = createToken({ name: "RBracket", pattern: "]", label: "`]
 export const Colon = createToken({ name: "Colon", pattern: ":", label: "`:`" });
 export const Comma = createToken({ name: "Comma", pattern: ",", label: "`,`" });
 export const Semicolon = createToken({ name: "Semicolon", pattern: ";", label: "`;`" });
-export const DotDot = createToken({ name: "DotDot", pattern: "..", label: "`..`" });
+export const DotDot = createToken({ name: "DotDot", pattern: "..", label: "`..`", categories: [BinaryOperator] });
 export const Dot = createToken({ name: "Dot", pattern: ".", label: "`.`" });
 
-export const Comparison = createToken({ name: "Comparison", pattern: Lexer.NA });
+export const Comparison = createToken({ name: "Comparison", pattern: Lexer.NA, categories: [BinaryOperator] });
 export const GreaterEqual = createToken({
   name: "GreaterEqual",
   pattern: ">=",
@@ -205,6 +208,7 @@ export const ALL_TOKENS: TokenType[] = [
   Semicolon,
   DotDot,
   Dot,
+  BinaryOperator,
   Comparison,
   StageKeyword,
   True,
