@@ -5,6 +5,7 @@
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "../grammar/parse.js";
 import type { PipeFile } from "../grammar/ast.js";
+import { analyze, type AnalyzedPipeline } from "./semantic/analyze.js";
 
 export interface CheckOptions {
   /** Directory that relative paths in the file resolve against (default: the file's dir). */
@@ -14,6 +15,7 @@ export interface CheckOptions {
 export interface CheckResult {
   ast: PipeFile;
   diagnostics: Diagnostic[];
+  pipeline: AnalyzedPipeline;
 }
 
 export async function checkSource(
@@ -22,5 +24,8 @@ export async function checkSource(
   _options: CheckOptions = {},
 ): Promise<CheckResult> {
   const { ast, diagnostics } = parse(text, file);
-  return { ast, diagnostics };
+  const report = (d: Diagnostic) => diagnostics.push(d);
+  const pipeline = analyze(ast, file, report);
+  diagnostics.sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+  return { ast, diagnostics, pipeline };
 }

@@ -14,7 +14,8 @@ function allTestText(dir: string): string {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) text += allTestText(path);
-    else if (/\.(ts|pipe|expected|json)$/.test(entry) && statSync(path).size < 2_000_000) text += readFileSync(path, "utf8") + "\n" + entry + "\n";
+    else if (/\.(ts|pipe|expected|json)$/.test(entry) && statSync(path).size < 2_000_000)
+      text += readFileSync(path, "utf8") + "\n" + entry + "\n";
   }
   return text;
 }
@@ -35,7 +36,8 @@ describe("diagnostic registry", () => {
   });
 
   it("puts lints, and only lints, in the PW5xxx range", () => {
-    for (const entry of ALL_DIAGNOSTICS) expect(Boolean(entry.lint), entry.code).toBe(entry.code.startsWith("PW5"));
+    for (const entry of ALL_DIAGNOSTICS)
+      expect(Boolean(entry.lint), entry.code).toBe(entry.code.startsWith("PW5"));
   });
 
   it("has a test or fixture for every code", () => {
