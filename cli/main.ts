@@ -10,6 +10,7 @@ import yargs from "yargs";
 import { isPipeError } from "../compiler/diagnostics/pipe-error.js";
 import { EXIT_INTERNAL, EXIT_USAGE, type CliIo } from "./io.js";
 import { PIPE_VERSION } from "./version.js";
+import { COMMANDS } from "./commands/index.js";
 
 type Handler = () => Promise<number>;
 
@@ -34,57 +35,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .fail((message, err) => {
       if (err) throw err;
       usageError = message;
-    })
-    .command(
-      "check <files..>",
-      "report every error and warning in .pipe files",
-      (y) =>
-        y
-          .positional("files", {
-            type: "string",
-            array: true,
-            demandOption: true,
-            describe: ".pipe files or directories",
-          })
-          .option("format", {
-            choices: ["human", "json"] as const,
-            default: "human" as const,
-            describe: "diagnostic output format",
-          }),
-      (args) => {
-        pending = async () => {
-          const { checkCommand } = await import("./commands/check.js");
-          return checkCommand(io, { files: args.files as string[], format: args.format });
-        };
-      },
-    )
-    .command(
-      "fmt <files..>",
-      "format .pipe files with Prettier (the Pipewright plugin)",
-      (y) =>
-        y
-          .positional("files", { type: "string", array: true, demandOption: true })
-          .option("check", {
-            type: "boolean",
-            default: false,
-            describe: "only report files that are not formatted",
-          })
-          .option("stdout", {
-            type: "boolean",
-            default: false,
-            describe: "print the formatted text instead of writing",
-          }),
-      (args) => {
-        pending = async () => {
-          const { fmtCommand } = await import("./commands/fmt.js");
-          return fmtCommand(io, {
-            files: args.files as string[],
-            check: args.check,
-            stdout: args.stdout,
-          });
-        };
-      },
-    );
+    });
+  for (const cmd of COMMANDS) {
+    parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
+      pending = () => cmd.run(io, args as Record<string, unknown>);
+    });
+  }
 
   try {
     const output = await new Promise<string>((resolveOutput, reject) => {

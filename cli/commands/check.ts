@@ -7,10 +7,12 @@ import { readSourceFiles } from "../source-files.js";
 export interface CheckArgs {
   files: string[];
   format: DiagnosticFormat;
+  /** `name=severity` overrides for lints. */
+  lint?: string[];
 }
 
 /** `pipe check <files…>`: every diagnostic of every file, then a summary line. */
-export async function checkCommand(io: CliIo, args: CheckArgs): Promise<number> {
+export async function runCheck(io: CliIo, args: CheckArgs): Promise<number> {
   const { files, failures } = await readSourceFiles(io.cwd, args.files);
   for (const f of failures) io.stderr(`error: cannot read ${f.path}: ${f.reason}\n`);
   const all: Diagnostic[] = [];

@@ -11,7 +11,7 @@ export interface FmtArgs {
 }
 
 /** `pipe fmt [--check] <files…>` through Prettier's API and our plugin. */
-export async function fmtCommand(io: CliIo, args: FmtArgs): Promise<number> {
+export async function runFmt(io: CliIo, args: FmtArgs): Promise<number> {
   const { formatPipe } = await import("../../editors/prettier/format.js");
   const { files, failures } = await readSourceFiles(io.cwd, args.files);
   for (const f of failures) io.stderr(`error: cannot read ${f.path}: ${f.reason}\n`);
