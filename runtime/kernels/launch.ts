@@ -131,19 +131,100 @@ export interface DispatchSpec {
   label?: string;
 }
 
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 1;
+function bufferId(buffer: GPUBuffer): number {
+  let id = bufferIds.get(buffer);
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(buffer, id);
+  }
+  return id;
+}
+
+/** Bind groups per pipeline, keyed by the bound buffers (LRU-bounded per pipeline). */
+const bindGroupCaches = new WeakMap<GPUComputePipeline, Map<string, GPUBindGroup>>();
+const BIND_GROUPS_PER_PIPELINE = 2048;
+
+function normalizeBinding(b: BufferBinding): { buffer: GPUBuffer; offset?: number; size?: number } {
+  return b instanceof GPUBuffer ? { buffer: b } : b;
+}
+
+/** A (cached) bind group binding `bindings` to @group(0) @binding(0..n-1) of `pipeline`. */
+export function getBindGroup(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  bindings: BufferBinding[],
+): GPUBindGroup {
+  let cache = bindGroupCaches.get(pipeline);
+  if (!cache) {
+    cache = new Map();
+    bindGroupCaches.set(pipeline, cache);
+  }
+  const resources = bindings.map(normalizeBinding);
+  const key = resources
+    .map((r) => `${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`)
+    .join(",");
+  let group = cache.get(key);
+  if (group) {
+    cache.delete(key);
+    cache.set(key, group);
+    return group;
+  }
+  group = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: resources.map((resource, i) => ({ binding: i, resource })),
+  });
+  cache.set(key, group);
+  if (cache.size > BIND_GROUPS_PER_PIPELINE) cache.delete(cache.keys().next().value!);
+  return group;
+}
+
+/**
+ * A uniform buffer holding `data`, cached by content per device and never rewritten, so it
+ * is safe to use from any number of dispatches recorded into one encoder, and bind groups
+ * that use it stay cacheable. Prefer this to createUniformBuffer inside training loops.
+ */
+export function uniformBuffer(device: GPUDevice, data: ArrayBufferView): GPUBuffer {
+  let cache = uniformCaches.get(device);
+  if (!cache) {
+    cache = new Map();
+    uniformCaches.set(device, cache);
+  }
+  const words = new Uint32Array(
+    data.buffer,
+    data.byteOffset,
+    Math.floor(data.byteLength / 4),
+  );
+  let key = `${data.byteLength}:`;
+  for (let i = 0; i < words.length; i++) key += words[i].toString(36) + ",";
+  if (data.byteLength % 4 !== 0) {
+    const tail = new Uint8Array(data.buffer, data.byteOffset + words.length * 4, data.byteLength % 4);
+    key += Array.from(tail).join(".");
+  }
+  let buffer = cache.get(key);
+  if (buffer) {
+    cache.delete(key);
+    cache.set(key, buffer);
+    return buffer;
+  }
+  buffer = createUniformBuffer(device, data);
+  cache.set(key, buffer);
+  // Evicted buffers are only dropped (not destroyed): a recorded, unsubmitted dispatch may
+  // still use one; Dawn frees it once unreferenced.
+  if (cache.size > UNIFORMS_PER_DEVICE) cache.delete(cache.keys().next().value!);
+  return buffer;
+}
+const uniformCaches = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
+const UNIFORMS_PER_DEVICE = 8192;
+
 /**
  * Records one dispatch. With an encoder it only records (the caller submits);
- * without one it submits immediately.
+ * without one it submits immediately. Pipelines and bind groups are cached.
  */
 export function dispatch(device: GPUDevice, spec: DispatchSpec, encoder?: GPUCommandEncoder): void {
   const pipeline = getPipeline(device, spec.code, spec.entryPoint);
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: spec.bindings.map((b, i) => ({
-      binding: i,
-      resource: "buffer" in b && !(b instanceof GPUBuffer) ? b : { buffer: b as GPUBuffer },
-    })),
-  });
+  const bindGroup = getBindGroup(device, pipeline, spec.bindings);
   const own = encoder ?? device.createCommandEncoder();
   const pass = own.beginComputePass(spec.label ? { label: spec.label } : undefined);
   pass.setPipeline(pipeline);

@@ -1,9 +1,24 @@
 import { describe, it } from "vitest";
 import { describeWebGPU, gpu } from "../../support/webgpu.js";
-import { batchNormBackward, batchNormForward, type BatchNormShape } from "../../../runtime/kernels/batch-norm.js";
-import { batchNormBackwardRef, batchNormForwardRef } from "../../../runtime/kernels/reference/batch-norm.js";
+import {
+  batchNormBackward,
+  batchNormForward,
+  type BatchNormShape,
+} from "../../../runtime/kernels/batch-norm.js";
+import {
+  batchNormBackwardRef,
+  batchNormForwardRef,
+} from "../../../runtime/kernels/reference/batch-norm.js";
 import { createRng } from "../../../runtime/util/random.js";
-import { checkGradient, expectClose, expectValid, random, readFloat32, upload, zeros } from "./detection-helpers.js";
+import {
+  checkGradient,
+  expectClose,
+  expectValid,
+  random,
+  readFloat32,
+  upload,
+  zeros,
+} from "./detection-helpers.js";
 
 const SHAPES: BatchNormShape[] = [
   { batch: 3, channels: 5, spatial: 67 },
@@ -46,7 +61,16 @@ describeWebGPU("batch norm kernels vs CPU reference", () => {
           batchNormBackward(device, shape, b, training, enc);
           device.queue.submit([enc.finish()]);
         });
-        const ref = batchNormForwardRef(shape, x, gamma, beta, training, { mean: rm, variance: rv }, eps, momentum);
+        const ref = batchNormForwardRef(
+          shape,
+          x,
+          gamma,
+          beta,
+          training,
+          { mean: rm, variance: rv },
+          eps,
+          momentum,
+        );
         expectClose(await readFloat32(device, b.y, total), ref.y);
         expectClose(await readFloat32(device, b.mean, shape.channels), ref.mean);
         expectClose(await readFloat32(device, b.invstd, shape.channels), ref.invstd);
@@ -74,7 +98,10 @@ describe("batch norm CPU reference", () => {
       const running = { mean: random(rng, 3), variance: random(rng, 3, 0.5, 2) };
       const r = Float64Array.from(random(rng, total));
       const loss = (xx: Float64Array, gg: Float64Array, bb: Float64Array) =>
-        batchNormForwardRef(shape, xx, gg, bb, training, running).y.reduce((a, v, i) => a + v * r[i], 0);
+        batchNormForwardRef(shape, xx, gg, bb, training, running).y.reduce(
+          (a, v, i) => a + v * r[i],
+          0,
+        );
       const fwd = batchNormForwardRef(shape, x, gamma, beta, training, running);
       const grads = batchNormBackwardRef(shape, x, r, gamma, fwd.mean, fwd.invstd, training);
       checkGradient(rng, x, grads.dx, (p) => loss(p, gamma, beta));

@@ -1,10 +1,6 @@
 /** Shared helpers for the detection-kernel tests (GPU buffers in, comparisons out). */
 import { expect } from "vitest";
-import {
-  createStorageBuffer,
-  readFloat32,
-  readUint32,
-} from "../../../runtime/kernels/launch.js";
+import { createStorageBuffer, readFloat32, readUint32 } from "../../../runtime/kernels/launch.js";
 import { randomFloat32, type Rng } from "../../../runtime/util/random.js";
 
 /** max |a − b| / max |b|: the relative error used throughout the kernel tests. */
@@ -24,7 +20,10 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   expect(err, `relative error ${err}`).toBeLessThan(tol);
 }
 
-export function upload(device: GPUDevice, data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
+export function upload(
+  device: GPUDevice,
+  data: Float32Array | Uint32Array | Int32Array,
+): GPUBuffer {
   return createStorageBuffer(device, data);
 }
 
@@ -71,4 +70,18 @@ export async function expectValid(device: GPUDevice, record: () => void | Promis
   await record();
   const error = await device.popErrorScope();
   expect(error?.message ?? null).toBeNull();
+}
+
+/** Random xyxy boxes in a 0..size square; every `zeroEvery`-th box has zero width or height. */
+export function randomBoxes(rng: Rng, n: number, size = 100, zeroEvery = 0): Float32Array {
+  const out = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const x = rng.next() * size;
+    const y = rng.next() * size;
+    let w = 1 + rng.next() * size * 0.3;
+    let h = 1 + rng.next() * size * 0.3;
+    if (zeroEvery > 0 && i % zeroEvery === 0) (i / zeroEvery) % 2 === 0 ? (w = 0) : (h = 0);
+    out.set([x, y, x + w, y + h], 4 * i);
+  }
+  return out;
 }

@@ -1,25 +1,72 @@
 import { describe, expect, it } from "vitest";
 import { describeWebGPU, gpu } from "../../support/webgpu.js";
-import { maxPool2dBackward, maxPool2dForward, maxPool2dGeometry, type MaxPool2dConfig } from "../../../runtime/kernels/max-pool.js";
-import { upsampleNearestBackward, upsampleNearestForward, type UpsampleGeometry } from "../../../runtime/kernels/upsample.js";
-import { concatChannels, concatChannelsBackward } from "../../../runtime/kernels/concat-channels.js";
 import {
-  concatChannelsRef,
+  maxPool2dBackward,
+  maxPool2dForward,
+  maxPool2dGeometry,
+  type MaxPool2dConfig,
+} from "../../../runtime/kernels/max-pool.js";
+import {
+  upsampleNearestBackward,
+  upsampleNearestForward,
+  type UpsampleGeometry,
+} from "../../../runtime/kernels/upsample.js";
+import {
   maxPool2dBackwardRef,
   maxPool2dForwardRef,
   upsampleNearestBackwardRef,
   upsampleNearestForwardRef,
 } from "../../../runtime/kernels/reference/pool.js";
 import { createRng } from "../../../runtime/util/random.js";
-import { checkGradient, expectClose, expectValid, random, readFloat32, readUint32, upload, zeros } from "./detection-helpers.js";
+import {
+  checkGradient,
+  expectClose,
+  expectValid,
+  random,
+  readFloat32,
+  readUint32,
+  upload,
+  zeros,
+} from "./detection-helpers.js";
 
 const POOLS: [string, MaxPool2dConfig][] = [
-  ["2×2 stride 2, odd size", { batch: 2, channels: 3, height: 13, width: 17, kernelH: 2, kernelW: 2 }],
-  ["SPPF 5×5 stride 1 pad 2", { batch: 1, channels: 4, height: 11, width: 9, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 2, padW: 2 }],
-  ["3×3 stride 2 pad 1", { batch: 2, channels: 2, height: 10, width: 7, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 }],
+  [
+    "2×2 stride 2, odd size",
+    { batch: 2, channels: 3, height: 13, width: 17, kernelH: 2, kernelW: 2 },
+  ],
+  [
+    "SPPF 5×5 stride 1 pad 2",
+    {
+      batch: 1,
+      channels: 4,
+      height: 11,
+      width: 9,
+      kernelH: 5,
+      kernelW: 5,
+      strideH: 1,
+      strideW: 1,
+      padH: 2,
+      padW: 2,
+    },
+  ],
+  [
+    "3×3 stride 2 pad 1",
+    {
+      batch: 2,
+      channels: 2,
+      height: 10,
+      width: 7,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 2,
+      strideW: 2,
+      padH: 1,
+      padW: 1,
+    },
+  ],
 ];
 
-describeWebGPU("max pool, upsample, concat kernels vs CPU reference", () => {
+describeWebGPU("max pool and upsample kernels vs CPU reference", () => {
   for (const [name, config] of POOLS) {
     it(`max pool ${name}`, async () => {
       const { device } = await gpu();
@@ -30,7 +77,13 @@ describeWebGPU("max pool, upsample, concat kernels vs CPU reference", () => {
       // Quantised values make ties common, exercising the first-maximum rule.
       const x = random(rng, nIn, -4, 4).map((v) => Math.round(v));
       const dy = random(rng, nOut);
-      const b = { x: upload(device, x), y: zeros(device, nOut), arg: zeros(device, nOut), dy: upload(device, dy), dx: zeros(device, nIn) };
+      const b = {
+        x: upload(device, x),
+        y: zeros(device, nOut),
+        arg: zeros(device, nOut),
+        dy: upload(device, dy),
+        dx: zeros(device, nIn),
+      };
       await expectValid(device, () => {
         const enc = device.createCommandEncoder();
         maxPool2dForward(device, g, b.x, b.y, b.arg, enc);
@@ -55,7 +108,12 @@ describeWebGPU("max pool, upsample, concat kernels vs CPU reference", () => {
       const nOut = nIn * g.scaleH * g.scaleW;
       const x = random(rng, nIn);
       const dy = random(rng, nOut);
-      const b = { x: upload(device, x), y: zeros(device, nOut), dy: upload(device, dy), dx: zeros(device, nIn) };
+      const b = {
+        x: upload(device, x),
+        y: zeros(device, nOut),
+        dy: upload(device, dy),
+        dx: zeros(device, nIn),
+      };
       await expectValid(device, () => {
         const enc = device.createCommandEncoder();
         upsampleNearestForward(device, g, b.x, b.y, enc);
@@ -66,40 +124,27 @@ describeWebGPU("max pool, upsample, concat kernels vs CPU reference", () => {
       expectClose(await readFloat32(device, b.dx, nIn), upsampleNearestBackwardRef(g, dy));
     });
   }
-
-  it("concat along channels and its backward", async () => {
-    const { device } = await gpu();
-    const rng = createRng(77);
-    const batch = 3;
-    const spatial = 5 * 7;
-    const channels = [4, 1, 6];
-    const data = channels.map((c) => random(rng, batch * c * spatial));
-    const total = channels.reduce((a, c) => a + c, 0);
-    const out = zeros(device, batch * total * spatial);
-    const parts = channels.map((c, k) => ({ buffer: upload(device, data[k]), channels: c }));
-    const grads = channels.map((c) => ({ buffer: zeros(device, batch * c * spatial), channels: c }));
-    const dOut = random(rng, batch * total * spatial);
-    await expectValid(device, () => {
-      const enc = device.createCommandEncoder();
-      concatChannels(device, batch, spatial, parts, out, enc);
-      concatChannelsBackward(device, batch, spatial, upload(device, dOut), grads, enc);
-      device.queue.submit([enc.finish()]);
-    });
-    const ref = concatChannelsRef(batch, spatial, channels.map((c, k) => ({ data: data[k], channels: c })));
-    expectClose(await readFloat32(device, out, ref.length), ref);
-    // The backward of a concat is the split: concatenating the gradients gives dOut back.
-    const back = await Promise.all(grads.map((gr, k) => readFloat32(device, gr.buffer, batch * channels[k] * spatial)));
-    expectClose(concatChannelsRef(batch, spatial, channels.map((c, k) => ({ data: back[k], channels: c }))), dOut);
-  });
 });
 
 describe("pool references", () => {
   it("max pool gradient matches finite differences (distinct values)", () => {
-    const g = maxPool2dGeometry({ batch: 1, channels: 2, height: 7, width: 6, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 });
+    const g = maxPool2dGeometry({
+      batch: 1,
+      channels: 2,
+      height: 7,
+      width: 6,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 2,
+      strideW: 2,
+      padH: 1,
+      padW: 1,
+    });
     const rng = createRng(3);
     const x = Float64Array.from(random(rng, 84));
     const r = Float64Array.from(random(rng, g.channels * g.outH * g.outW));
-    const loss = (xx: Float64Array) => maxPool2dForwardRef(g, xx).y.reduce((a, v, i) => a + v * r[i], 0);
+    const loss = (xx: Float64Array) =>
+      maxPool2dForwardRef(g, xx).y.reduce((a, v, i) => a + v * r[i], 0);
     const grad = maxPool2dBackwardRef(g, maxPool2dForwardRef(g, x).argmax, r);
     checkGradient(rng, x, grad, loss, 20, 1e-7);
   });
@@ -109,11 +154,22 @@ describe("pool references", () => {
     const rng = createRng(4);
     const x = Float64Array.from(random(rng, 24));
     const r = Float64Array.from(random(rng, 96));
-    const loss = (xx: Float64Array) => upsampleNearestForwardRef(g, xx).reduce((a, v, i) => a + v * r[i], 0);
+    const loss = (xx: Float64Array) =>
+      upsampleNearestForwardRef(g, xx).reduce((a, v, i) => a + v * r[i], 0);
     checkGradient(rng, x, upsampleNearestBackwardRef(g, r), loss);
   });
 
   it("rejects padding beyond half the kernel", () => {
-    expect(() => maxPool2dGeometry({ batch: 1, channels: 1, height: 4, width: 4, kernelH: 2, kernelW: 2, padH: 2 })).toThrow(/padding/);
+    expect(() =>
+      maxPool2dGeometry({
+        batch: 1,
+        channels: 1,
+        height: 4,
+        width: 4,
+        kernelH: 2,
+        kernelW: 2,
+        padH: 2,
+      }),
+    ).toThrow(/padding/);
   });
 });

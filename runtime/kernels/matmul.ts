@@ -1,0 +1,460 @@
+/**
+ * The matmul WGSL generator (one generator for every variant) and its launcher.
+ *
+ *   C[b] = epilogue( alpha·op(A[b])·op(B[b]) + scale2·op(A2[b])·op(B2[b]) )
+ *   epilogue(v) = user( act(v + bias[n]) + beta·residual[b,m,n] )
+ *
+ * op(X) = X or Xᵀ (`transA`: A stored [K, M]; `transB`: B stored [N, K]), so backward's
+ * dX = dY·Wᵀ-style and dW = Xᵀ·dY products need no transpose copies. Each invocation keeps a
+ * TM×TN register tile (TN in vec4 columns) and walks K four at a time with vec4 loads along
+ * the contiguous axis of each operand; out-of-range rows/columns are clamped on load and
+ * skipped on store, so any M, N, K works. No workgroup memory and no barriers: on lavapipe
+ * (llvmpipe) barriers are coroutine switches and workgroup memory is ordinary memory, so the
+ * CPU caches do the tiling. Small M (≤ 8) uses a GEMV-shaped tile (all rows in one
+ * invocation); few output tiles with a long K use split-K in two passes (partials, then a
+ * reduction that applies the epilogue), since WGSL has no float atomics.
+ * CPU reference: ./matmul-cpu.ts.
+ */
+import { dispatch, uniformBuffer, type BufferBinding } from "./launch.js";
+import type { MatmulActivation } from "./matmul-cpu.js";
+import { linearGrid, LINEAR_INDEX, LINEAR_PARAMS } from "./elementwise.js";
+
+export type { MatmulActivation } from "./matmul-cpu.js";
+
+export interface MatmulTileConfig {
+  /** Rows per invocation. */
+  tm: number;
+  /** Columns per invocation (multiple of 4). */
+  tn: number;
+  /** Workgroup size along N and M. */
+  wgx: number;
+  wgy: number;
+}
+
+export const DEFAULT_TILE: MatmulTileConfig = { tm: 4, tn: 8, wgx: 8, wgy: 8 };
+
+export interface MatmulEpilogue {
+  /** Per-column bias, length N. */
+  bias?: BufferBinding;
+  activation?: MatmulActivation;
+  /** Added after the activation: + beta·residual, laid out like C. */
+  residual?: BufferBinding;
+  beta?: number;
+  /**
+   * Arbitrary WGSL applied last. `wgsl(first)` must define
+   * `fn user_epilogue(v: f32, m: u32, n: u32, batch: u32) -> f32` and may declare its own
+   * storage bindings at @group(0) @binding(first), first+1, ... given in `bindings`.
+   */
+  custom?: { key: string; wgsl: (firstBinding: number) => string; bindings: BufferBinding[] };
+}
+
+export interface MatmulSecondProduct {
+  a: BufferBinding;
+  b: BufferBinding;
+  /** Inner dimension of the second product (e.g. the LoRA rank). */
+  K: number;
+  transA?: boolean;
+  transB?: boolean;
+  scale?: number;
+  aBatchStride?: number;
+  bBatchStride?: number;
+}
+
+export interface MatmulArgs {
+  a: BufferBinding;
+  b: BufferBinding;
+  out: BufferBinding;
+  M: number;
+  N: number;
+  K: number;
+  transA?: boolean;
+  transB?: boolean;
+  batch?: number;
+  /** Element strides between batch matrices; 0 broadcasts one matrix. Default dense. */
+  aBatchStride?: number;
+  bBatchStride?: number;
+  alpha?: number;
+  epilogue?: MatmulEpilogue;
+  /** Accumulated into the same register tile before the epilogue (fused LoRA). */
+  second?: MatmulSecondProduct;
+  /** Force a tile configuration (benchmarks); default: chosen from the shape. */
+  tile?: MatmulTileConfig;
+  /** K-slices for split-K (needs `scratch` of splits·batch·M·N floats). */
+  splits?: number;
+  scratch?: BufferBinding;
+}
+
+interface OperandLayout {
+  trans: boolean;
+  vec: boolean;
+}
+
+interface KernelKey {
+  a: OperandLayout;
+  b: OperandLayout;
+  tile: MatmulTileConfig;
+  second?: { a: OperandLayout; b: OperandLayout };
+  bias: boolean;
+  activation: MatmulActivation;
+  residual: boolean;
+  custom?: { key: string; wgsl: (first: number) => string };
+  partial: boolean;
+}
+
+export const ACTIVATION_WGSL: Record<MatmulActivation, string> = {
+  none: "v",
+  relu: "max(v, 0.0)",
+  silu: "v / (1.0 + exp(-v))",
+  gelu: "v * normal_cdf(v)",
+  sigmoid: "1.0 / (1.0 + exp(-v))",
+  tanh: "tanh(clamp(v, -15.0, 15.0))",
+};
+
+const NORMAL_CDF = /* wgsl */ `
+fn erfc_nonneg(z: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.5 * z);
+  return t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+}
+fn normal_cdf(x: f32) -> f32 {
+  let c = erfc_nonneg(abs(x) * 0.70710678118654752);
+  return select(0.5 * c, 1.0 - 0.5 * c, x >= 0.0);
+}`;
+
+const PARAMS_STRUCT = /* wgsl */ `
+struct P {
+  M: u32, N: u32, K: u32, K2: u32,
+  a_bs: u32, b_bs: u32, a2_bs: u32, b2_bs: u32,
+  splits: u32, kchunk: u32, batch: u32, pad0: u32,
+  alpha: f32, beta: f32, scale2: f32, pad1: f32,
+}`;
+
+/**
+ * Code for one K loop accumulating op(X)·op(Y) into acc_i_j. `x`/`y` name the buffers
+ * (x4/y4 their vec4 views), `K`/`kb`/`ke` WGSL expressions, `ascale` multiplies A values.
+ */
+function kLoop(
+  tile: MatmulTileConfig,
+  x: string,
+  y: string,
+  la: OperandLayout,
+  lb: OperandLayout,
+  K: string,
+  kb: string,
+  ke: string,
+  xOff: string,
+  yOff: string,
+  ascale: string | null,
+): string {
+  const { tm, tn } = tile;
+  const nv = tn / 4;
+  const lines: string[] = [];
+  const sc = (e: string) => (ascale ? `(${e}) * ${ascale}` : e);
+  const xs = (idx: string) => (la.vec ? `${x}_at(${idx})` : `${x}[${idx}]`);
+  const ys = (idx: string) => (lb.vec ? `${y}_at(${idx})` : `${y}[${idx}]`);
+  // A value for row i at k expression kk.
+  const aScalar = (i: number, kk: string) =>
+    la.trans ? xs(`${xOff} + (${kk}) * p.M + r${i}`) : xs(`${xOff} + r${i} * ${K} + ${kk}`);
+  const bScalar = (c: number, kk: string) =>
+    lb.trans ? ys(`${yOff} + c${c} * ${K} + ${kk}`) : ys(`${yOff} + (${kk}) * p.N + c${c}`);
+
+  lines.push(`  {`);
+  lines.push(`  let k4end = ${kb} + ((${ke} - ${kb}) / 4u) * 4u;`);
+  lines.push(`  for (var k = ${kb}; k < k4end; k += 4u) {`);
+  // A block: a_i_t.
+  if (!la.trans && la.vec) {
+    for (let i = 0; i < tm; i++) lines.push(`    let va${i} = ${x}4[(${xOff} + r${i} * ${K} + k) / 4u];`);
+    for (let i = 0; i < tm; i++)
+      for (let t = 0; t < 4; t++) lines.push(`    let a${i}_${t} = ${sc(`va${i}[${t}]`)};`);
+  } else if (la.trans && la.vec) {
+    for (let t = 0; t < 4; t++)
+      for (let q = 0; q < tm / 4; q++)
+        lines.push(`    let va${t}_${q} = ${x}4[(${xOff} + (k + ${t}u) * p.M + rq${q}) / 4u];`);
+    for (let i = 0; i < tm; i++)
+      for (let t = 0; t < 4; t++)
+        lines.push(`    let a${i}_${t} = ${sc(`va${t}_${Math.floor(i / 4)}[${i % 4}]`)};`);
+  } else {
+    for (let i = 0; i < tm; i++)
+      for (let t = 0; t < 4; t++) lines.push(`    let a${i}_${t} = ${sc(aScalar(i, `k + ${t}u`))};`);
+  }
+  // B block: b_t_j (vec4 over columns 4j..4j+3).
+  if (!lb.trans && lb.vec) {
+    for (let t = 0; t < 4; t++)
+      for (let j = 0; j < nv; j++)
+        lines.push(`    let b${t}_${j} = ${y}4[(${yOff} + (k + ${t}u) * p.N + cq${j}) / 4u];`);
+  } else if (lb.trans && lb.vec) {
+    for (let c = 0; c < tn; c++) lines.push(`    let vb${c} = ${y}4[(${yOff} + c${c} * ${K} + k) / 4u];`);
+    for (let t = 0; t < 4; t++)
+      for (let j = 0; j < nv; j++)
+        lines.push(
+          `    let b${t}_${j} = vec4<f32>(vb${4 * j}[${t}], vb${4 * j + 1}[${t}], vb${4 * j + 2}[${t}], vb${4 * j + 3}[${t}]);`,
+        );
+  } else {
+    for (let t = 0; t < 4; t++)
+      for (let j = 0; j < nv; j++)
+        lines.push(
+          `    let b${t}_${j} = vec4<f32>(${[0, 1, 2, 3].map((u) => bScalar(4 * j + u, `k + ${t}u`)).join(", ")});`,
+        );
+  }
+  for (let t = 0; t < 4; t++)
+    for (let i = 0; i < tm; i++)
+      for (let j = 0; j < nv; j++)
+        lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}_${t}), b${t}_${j}, acc${i}_${j});`);
+  lines.push(`  }`);
+  // Remainder (K % 4 or a split boundary): one k at a time, scalar loads.
+  lines.push(`  for (var k = k4end; k < ${ke}; k++) {`);
+  for (let i = 0; i < tm; i++) lines.push(`    let a${i} = ${sc(aScalar(i, "k"))};`);
+  for (let j = 0; j < nv; j++)
+    lines.push(`    let b${j} = vec4<f32>(${[0, 1, 2, 3].map((u) => bScalar(4 * j + u, "k")).join(", ")});`);
+  for (let i = 0; i < tm; i++)
+    for (let j = 0; j < nv; j++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}), b${j}, acc${i}_${j});`);
+  lines.push(`  }`);
+  lines.push(`  }`);
+  return lines.join("\n");
+}
+
+function epilogueFn(key: Pick<KernelKey, "bias" | "activation" | "residual" | "custom">): string {
+  const steps: string[] = [];
+  if (key.bias) steps.push("v = v + bias[n];");
+  if (key.activation !== "none") steps.push(`v = ${ACTIVATION_WGSL[key.activation]};`);
+  if (key.residual) steps.push("v = v + p.beta * resid[o];");
+  if (key.custom) steps.push("v = user_epilogue(v, m, n, bi);");
+  return `fn epilogue(v0: f32, m: u32, n: u32, bi: u32, o: u32) -> f32 {
+  var v = v0;
+  ${steps.join("\n  ")}
+  return v;
+}`;
+}
+
+/** Declarations for bindings 4.. (bias, residual, second product, custom); returns next index. */
+function extraBindings(key: KernelKey): { decl: string; next: number } {
+  const decl: string[] = [];
+  let b = 4;
+  if (!key.partial && key.bias) decl.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
+  if (!key.partial && key.residual) decl.push(`@group(0) @binding(${b++}) var<storage, read> resid: array<f32>;`);
+  if (key.second) {
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> A2: array<f32>;`);
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> B2: array<f32>;`);
+  }
+  return { decl: decl.join("\n"), next: b };
+}
+
+function operandDecl(binding: number, name: string, vec: boolean): string {
+  // A vec4 view aliases the same binding; WGSL forbids two variables on one binding, so
+  // vec4 operands are declared as vec4 arrays and scalar access goes through a helper.
+  return vec
+    ? `@group(0) @binding(${binding}) var<storage, read> ${name}4: array<vec4<f32>>;
+fn ${name}_at(i: u32) -> f32 { return ${name}4[i / 4u][i % 4u]; }`
+    : `@group(0) @binding(${binding}) var<storage, read> ${name}: array<f32>;`;
+}
+
+export function generateTiledMatmul(key: KernelKey): string {
+  const { tm, tn, wgx, wgy } = key.tile;
+  const nv = tn / 4;
+  const extra = extraBindings(key);
+  const lines: string[] = [];
+  lines.push(PARAMS_STRUCT);
+  lines.push(NORMAL_CDF);
+  lines.push(operandDecl(0, "A", key.a.vec));
+  lines.push(operandDecl(1, "B", key.b.vec));
+  lines.push(`@group(0) @binding(2) var<storage, read_write> C: array<f32>;`);
+  lines.push(`@group(0) @binding(3) var<uniform> p: P;`);
+  lines.push(extra.decl);
+  if (!key.partial && key.custom) lines.push(key.custom.wgsl(extra.next));
+  lines.push(epilogueFn(key.partial ? { bias: false, activation: "none", residual: false } : key));
+  lines.push(`@compute @workgroup_size(${wgx}, ${wgy})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let bi = wid.z / p.splits;
+  let si = wid.z % p.splits;
+  let n0 = (wid.x * ${wgx}u + lid.x) * ${tn}u;
+  let m0 = (wid.y * ${wgy}u + lid.y) * ${tm}u;
+  if (m0 >= p.M || n0 >= p.N) { return; }`);
+  for (let i = 0; i < tm; i++) lines.push(`  let r${i} = min(m0 + ${i}u, p.M - 1u);`);
+  for (let q = 0; q < tm / 4; q++) lines.push(`  let rq${q} = min(m0 + ${4 * q}u, max(p.M, 4u) - 4u);`);
+  for (let c = 0; c < tn; c++) lines.push(`  let c${c} = min(n0 + ${c}u, p.N - 1u);`);
+  for (let j = 0; j < nv; j++) lines.push(`  let cq${j} = min(n0 + ${4 * j}u, max(p.N, 4u) - 4u);`);
+  for (let i = 0; i < tm; i++) for (let j = 0; j < nv; j++) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
+  lines.push(`  let kb = si * p.kchunk;
+  let ke = min(p.K, kb + p.kchunk);`);
+  lines.push(kLoop(key.tile, "A", "B", key.a, key.b, "p.K", "kb", "ke", "bi * p.a_bs", "bi * p.b_bs", null));
+  for (let i = 0; i < tm; i++) for (let j = 0; j < nv; j++) lines.push(`  acc${i}_${j} = acc${i}_${j} * p.alpha;`);
+  if (key.second) {
+    lines.push(`  if (si == 0u) {`);
+    lines.push(
+      kLoop(key.tile, "A2", "B2", key.second.a, key.second.b, "p.K2", "0u", "p.K2", "bi * p.a2_bs", "bi * p.b2_bs", "p.scale2"),
+    );
+    lines.push(`  }`);
+  }
+  // Store (partial: raw into the split slice).
+  const cOff = key.partial ? "wid.z * p.M * p.N" : "bi * p.M * p.N";
+  for (let i = 0; i < tm; i++) {
+    lines.push(`  if (m0 + ${i}u < p.M) {`);
+    for (let j = 0; j < nv; j++) {
+      for (let u = 0; u < 4; u++) {
+        const n = `n0 + ${4 * j + u}u`;
+        const o = `${cOff} + (m0 + ${i}u) * p.N + ${n}`;
+        const v = `acc${i}_${j}[${u}]`;
+        lines.push(
+          key.partial
+            ? `    if (${n} < p.N) { C[${o}] = ${v}; }`
+            : `    if (${n} < p.N) { let o = ${o}; C[o] = epilogue(${v}, m0 + ${i}u, ${n}, bi, o); }`,
+        );
+      }
+    }
+    lines.push(`  }`);
+  }
+  lines.push(`}`);
+  return lines.join("\n");
+}
+
+function splitReduceCode(key: KernelKey): string {
+  const extra = extraBindings({ ...key, partial: false, second: undefined });
+  return /* wgsl */ `
+${PARAMS_STRUCT}
+${NORMAL_CDF}
+@group(0) @binding(0) var<storage, read> S: array<f32>;
+@group(0) @binding(1) var<storage, read> unused: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+${extra.decl}
+${key.custom ? key.custom.wgsl(extra.next) : ""}
+${epilogueFn(key)}
+@compute @workgroup_size(64)
+fn main(${LINEAR_PARAMS}) {${LINEAR_INDEX}
+  let mn = p.M * p.N;
+  if (gi >= mn * p.batch) { return; }
+  let bi = gi / mn;
+  let r = gi % mn;
+  var v = 0.0;
+  for (var s = 0u; s < p.splits; s++) { v += S[(bi * p.splits + s) * mn + r]; }
+  _ = unused[0];
+  C[gi] = epilogue(v, r / p.N, r % p.N, bi, gi);
+}`;
+}
+
+/** Picks the tile: GEMV-shaped for M ≤ 8, else DEFAULT_TILE. */
+export function chooseTile(M: number): MatmulTileConfig {
+  if (M <= 8) return { tm: M <= 4 ? (M <= 1 ? 1 : 4) : 8, tn: 4, wgx: 64, wgy: 1 };
+  return DEFAULT_TILE;
+}
+
+/** Heuristic split count: split K when there are few output tiles and K is long. */
+export function chooseSplits(M: number, N: number, K: number, batch: number, tile = chooseTile(M)): number {
+  const tiles = Math.ceil(M / (tile.tm * tile.wgy)) * Math.ceil(N / (tile.tn * tile.wgx)) * batch;
+  if (tiles >= 8 || K < 1024) return 1;
+  return Math.max(1, Math.min(16, Math.floor(K / 256), Math.ceil(16 / tiles)));
+}
+
+function isAligned(n: number): boolean {
+  return n % 4 === 0;
+}
+
+/** Records the matmul (one dispatch, or two with split-K) into `encoder`. */
+export function encodeMatmul(device: GPUDevice, encoder: GPUCommandEncoder, args: MatmulArgs): void {
+  const { M, N, K } = args;
+  const batch = args.batch ?? 1;
+  const transA = !!args.transA;
+  const transB = !!args.transB;
+  const aBs = args.aBatchStride ?? M * K;
+  const bBs = args.bBatchStride ?? K * N;
+  const tile = args.tile ?? chooseTile(M);
+  if (tile.tn % 4 !== 0) throw new Error("internal: matmul tile tn must be a multiple of 4");
+  const splits = args.scratch ? Math.max(1, args.splits ?? 1) : 1;
+  const ep = args.epilogue ?? {};
+  const layout = (trans: boolean, contiguous: number, bs: number, tileDim: number): OperandLayout => ({
+    trans,
+    vec: isAligned(contiguous) && isAligned(bs) && tileDim % 4 === 0,
+  });
+  // Contiguous axis: A → K (or M when transposed), B → N (or K when transposed).
+  const a = layout(transA, transA ? M : K, aBs, transA ? tile.tm : 4);
+  const b = layout(transB, transB ? K : N, bBs, 4);
+  const s2 = args.second;
+  const second = s2
+    ? {
+        a: layout(!!s2.transA, s2.transA ? M : s2.K, s2.aBatchStride ?? M * s2.K, s2.transA ? tile.tm : 4),
+        b: layout(!!s2.transB, s2.transB ? s2.K : N, s2.bBatchStride ?? s2.K * N, 4),
+      }
+    : undefined;
+  // The second product's operands use scalar loads in the generated loop (names A2/B2).
+  if (second) {
+    second.a.vec = false;
+    second.b.vec = false;
+  }
+  const key: KernelKey = {
+    a,
+    b,
+    tile,
+    second,
+    bias: !!ep.bias,
+    activation: ep.activation ?? "none",
+    residual: !!ep.residual,
+    custom: ep.custom ? { key: ep.custom.key, wgsl: ep.custom.wgsl } : undefined,
+    partial: splits > 1,
+  };
+  // kchunk must be a multiple of 4 so vec4 loads stay aligned inside each slice.
+  const kchunk = splits > 1 ? Math.ceil(K / splits / 4) * 4 : Math.max(K, 1);
+  const params = new ArrayBuffer(64);
+  const u = new Uint32Array(params);
+  const f = new Float32Array(params);
+  u.set([M, N, K, s2?.K ?? 0, aBs, bBs, s2?.aBatchStride ?? M * (s2?.K ?? 0), s2?.bBatchStride ?? (s2?.K ?? 0) * N, splits, kchunk, batch, 0]);
+  f[12] = args.alpha ?? 1;
+  f[13] = ep.beta ?? 1;
+  f[14] = s2?.scale ?? 1;
+  const uniform = uniformBuffer(device, new Uint8Array(params));
+  const tail: BufferBinding[] = [];
+  if (!key.partial && ep.bias) tail.push(ep.bias);
+  if (!key.partial && ep.residual) tail.push(ep.residual);
+  if (s2) tail.push(s2.a, s2.b);
+  if (!key.partial && ep.custom) tail.push(...ep.custom.bindings);
+  const workgroups: [number, number, number] = [
+    Math.ceil(N / (tile.tn * tile.wgx)),
+    Math.ceil(M / (tile.tm * tile.wgy)),
+    batch * splits,
+  ];
+  dispatch(
+    device,
+    {
+      code: generateTiledMatmul(key),
+      bindings: [args.a, args.b, key.partial ? args.scratch! : args.out, uniform, ...tail],
+      workgroups,
+    },
+    encoder,
+  );
+  if (key.partial) {
+    const reduceTail: BufferBinding[] = [];
+    if (ep.bias) reduceTail.push(ep.bias);
+    if (ep.residual) reduceTail.push(ep.residual);
+    if (ep.custom) reduceTail.push(...ep.custom.bindings);
+    dispatch(
+      device,
+      {
+        code: splitReduceCode(key),
+        bindings: [args.scratch!, args.scratch!, args.out, uniform, ...reduceTail],
+        workgroups: linearGrid(batch * M * N),
+      },
+      encoder,
+    );
+  }
+}
+
+/** The kernel source for a configuration (benchmarks print/measure it). */
+export function matmulSource(args: {
+  transA?: boolean;
+  transB?: boolean;
+  M: number;
+  N: number;
+  K: number;
+  tile?: MatmulTileConfig;
+}): string {
+  const tile = args.tile ?? chooseTile(args.M);
+  return generateTiledMatmul({
+    a: { trans: !!args.transA, vec: isAligned(args.transA ? args.M : args.K) && (!args.transA || tile.tm % 4 === 0) },
+    b: { trans: !!args.transB, vec: isAligned(args.transB ? args.K : args.N) },
+    tile,
+    bias: false,
+    activation: "none",
+    residual: false,
+    partial: false,
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * Dequantise-fused NF4 matmuls (QLoRA base layer), W = [out,in] quantised as in nf4.ts:
+ *
+ *   forward   Y[T,out] = X[T,in] · Wᵀ
+ *   backward  dX[T,in] = dY[T,out] · W      (the input gradient; W is frozen, so no dW)
+ *
+ * The weight is decoded in the tile load, in registers: each invocation reads packed u32 words
+ * (8 codes) and the block scale, looks the codes up in the 16-entry table and multiplies, and
+ * feeds the FMAs directly; the fp32 weight never exists in memory. With double quantisation the
+ * block scale is decoded in the kernel too (map[q]·absmax₂ + offset). Tiling follows
+ * runtime/kernels/matmul.ts (no workgroup memory: on lavapipe barriers cost more than they save).
+ *
+ * Fast paths: forward needs in % 8 == 0 (a u32 word never straddles a row), backward needs
+ * in % 16 == 0 (16 output columns = two words of one 64-block). Other sizes take a simple
+ * one-output-per-invocation path that decodes element by element (correct for any shape, slow,
+ * and small to compile).
+ */
+import { cachedUniform, packWords } from "./uniform-cache.js";
+import { ceilDiv, dispatch, type BufferBinding } from "./launch.js";
+import { NF4_WGSL, dynamicMapBuffer, type Nf4GpuWeight } from "./nf4.js";
+import { NF4_DQ_BLOCK } from "./nf4-tables.js";
+
+const TM = 4;
+
+function scaleBindings(doubleQuant: boolean, first: number): string {
+  if (!doubleQuant) {
+    return `@group(0) @binding(${first}) var<storage, read> absmax: array<f32>;
+fn blockScale(b: u32) -> f32 { return absmax[b]; }
+`;
+  }
+  return `@group(0) @binding(${first}) var<storage, read> qabsmax: array<u32>;
+@group(0) @binding(${first + 1}) var<storage, read> absmax2: array<f32>;
+@group(0) @binding(${first + 2}) var<storage, read> offset: array<f32>;
+@group(0) @binding(${first + 3}) var<storage, read> dmap: array<f32>;
+fn blockScale(b: u32) -> f32 {
+  let c = (qabsmax[b >> 2u] >> ((b & 3u) * 8u)) & 255u;
+  let scaled = dmap[c] * absmax2[b / ${NF4_DQ_BLOCK}u];
+  return scaled + offset[0];
+}
+`;
+}
+
+const COMMON = /* wgsl */ `
+struct Params { M: u32, N: u32, K: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+${NF4_WGSL}
+`;
+
+/** Element f of the flattened weight (any shape). */
+const W_AT = /* wgsl */ `
+fn wAt(f: u32) -> f32 {
+  return NF4_LUT[(codes[f >> 3u] >> nf4Shift(f & 7u)) & 15u] * blockScale(f >> 6u);
+}`;
+
+/** Eight decoded values of one word, as two vec4 in element order. */
+function decode(word: string, s: string, lo: string, hi: string): string {
+  const at = (shift: number) => `NF4_LUT[(${word} >> ${shift}u) & 15u]`;
+  return `    let ${lo} = vec4f(${at(4)}, ${at(0)}, ${at(12)}, ${at(8)}) * ${s};
+    let ${hi} = vec4f(${at(20)}, ${at(16)}, ${at(28)}, ${at(24)}) * ${s};
+`;
+}
+
+/** Any shape: one output per invocation, C[m,n] = Σ_k A[m,k]·W(k,n). */
+function elementwiseWgsl(forward: boolean, doubleQuant: boolean): string {
+  // forward: W element (n,k) is f = n·K + k; backward: W is [K,N], element (k,n) is f = k·N + n.
+  const f = forward ? "n * p.K + k" : "k * p.N + n";
+  return `${COMMON}
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> codes: array<u32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+${scaleBindings(doubleQuant, 4)}${W_AT}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let n = g.x;
+  let m = g.y;
+  if (m >= p.M || n >= p.N) { return; }
+  var acc = 0.0;
+  for (var k = 0u; k < p.K; k++) { acc = fma(A[m * p.K + k], wAt(${f}), acc); }
+  C[m * p.N + n] = acc;
+}
+`;
+}
+
+/** Forward: Y[M,N] = X[M,K]·Wᵀ, W [N,K]; invocation = 4 rows × 4 columns (needs K % 8 == 0). */
+export function nf4ForwardWgsl(doubleQuant: boolean): string {
+  let s = COMMON;
+  s += `@group(0) @binding(1) var<storage, read> X: array<vec4f>;
+@group(0) @binding(2) var<storage, read> codes: array<u32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+${scaleBindings(doubleQuant, 4)}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let row0 = g.y * ${TM}u;
+  let col0 = g.x * 4u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let K4 = p.K / 4u;
+  let K8 = p.K / 8u;
+`;
+  for (let i = 0; i < TM; i++) s += `  let a${i} = min(row0 + ${i}u, p.M - 1u) * K4;\n`;
+  for (let j = 0; j < 4; j++) s += `  let b${j} = min(col0 + ${j}u, p.N - 1u) * K8;\n`;
+  for (let i = 0; i < TM; i++) for (let j = 0; j < 4; j++) s += `  var c${i}${j} = vec4f(0.0);\n`;
+  // With in % 64 == 0 a row holds whole 64-blocks: the scale is read once per block.
+  s += `  let perBlock = p.K % 64u == 0u;\n`;
+  s += `  for (var kb = 0u; kb < K8; kb += 8u) {\n`;
+  for (let j = 0; j < 4; j++) s += `    let sb${j} = blockScale((b${j} + kb) >> 3u);\n`;
+  s += `    for (var k = kb; k < min(kb + 8u, K8); k++) {\n`;
+  for (let i = 0; i < TM; i++) s += `    let xl${i} = X[a${i} + 2u * k];\n    let xh${i} = X[a${i} + 2u * k + 1u];\n`;
+  for (let j = 0; j < 4; j++) {
+    s += `    let w${j} = codes[b${j} + k];\n`;
+    s += `    var s${j} = sb${j};\n    if (!perBlock) { s${j} = blockScale((b${j} + k) >> 3u); }\n`;
+    s += decode(`w${j}`, `s${j}`, `l${j}`, `h${j}`);
+  }
+  for (let i = 0; i < TM; i++) {
+    for (let j = 0; j < 4; j++) {
+      s += `    c${i}${j} = fma(xl${i}, l${j}, c${i}${j});\n    c${i}${j} = fma(xh${i}, h${j}, c${i}${j});\n`;
+    }
+  }
+  s += `    }\n  }\n`;
+  for (let i = 0; i < TM; i++) {
+    s += `  if (row0 + ${i}u < p.M) {\n`;
+    for (let j = 0; j < 4; j++) {
+      s += `    if (col0 + ${j}u < p.N) { Y[(row0 + ${i}u) * p.N + col0 + ${j}u] = dot(c${i}${j}, vec4f(1.0)); }\n`;
+    }
+    s += `  }\n`;
+  }
+  return s + "}\n";
+}
+
+/** Backward: dX[M,N] = dY[M,K]·W, W [K,N]; invocation = 4 rows × 16 columns (needs N % 16 == 0). */
+export function nf4BackwardWgsl(doubleQuant: boolean): string {
+  let s = COMMON;
+  s += `@group(0) @binding(1) var<storage, read> DY: array<f32>;
+@group(0) @binding(2) var<storage, read> codes: array<u32>;
+@group(0) @binding(3) var<storage, read_write> DX: array<vec4f>;
+${scaleBindings(doubleQuant, 4)}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let row0 = g.y * ${TM}u;
+  let col0 = g.x * 16u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let N8 = p.N / 8u;
+  let cw = col0 / 8u;
+`;
+  for (let i = 0; i < TM; i++) s += `  let a${i} = min(row0 + ${i}u, p.M - 1u) * p.K;\n`;
+  for (let i = 0; i < TM; i++) for (let j = 0; j < 4; j++) s += `  var c${i}${j} = vec4f(0.0);\n`;
+  s += `  for (var k = 0u; k < p.K; k++) {\n`;
+  for (let i = 0; i < TM; i++) s += `    let x${i} = vec4f(DY[a${i} + k]);\n`;
+  s += `    let wi = k * N8 + cw;\n    let w0 = codes[wi];\n    let w1 = codes[wi + 1u];\n    let sc = blockScale(wi >> 3u);\n`;
+  s += decode("w0", "sc", "v0", "v1") + decode("w1", "sc", "v2", "v3");
+  for (let i = 0; i < TM; i++) for (let j = 0; j < 4; j++) s += `    c${i}${j} = fma(x${i}, v${j}, c${i}${j});\n`;
+  s += `  }\n`;
+  for (let i = 0; i < TM; i++) {
+    s += `  if (row0 + ${i}u < p.M) {\n    let o = (row0 + ${i}u) * p.N;\n`;
+    for (let j = 0; j < 4; j++) s += `    DX[o / 4u + g.x * 4u + ${j}u] = c${i}${j};\n`;
+    s += `  }\n`;
+  }
+  return s + "}\n";
+}
+
+function scaleBuffers(device: GPUDevice, weight: Nf4GpuWeight): BufferBinding[] {
+  if (weight.dq) return [weight.dq.qabsmax, weight.dq.absmax2, weight.dq.offset, dynamicMapBuffer(device)];
+  if (!weight.absmax) throw new Error("internal: NF4 weight without absmax");
+  return [weight.absmax];
+}
+
+export interface Nf4LinearShape {
+  tokens: number;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+function checkNumel(shape: Nf4LinearShape, weight: Nf4GpuWeight): void {
+  if (weight.numel !== shape.inFeatures * shape.outFeatures) {
+    throw new Error(`internal: NF4 weight has ${weight.numel} elements, expected ${shape.outFeatures}×${shape.inFeatures}`);
+  }
+}
+
+/** Records Y = X·Wᵀ with W in NF4. */
+export function encodeNf4MatmulForward(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  shape: Nf4LinearShape,
+  weight: Nf4GpuWeight,
+  buf: { x: BufferBinding; y: BufferBinding },
+): void {
+  checkNumel(shape, weight);
+  const { tokens: M, outFeatures: N, inFeatures: K } = shape;
+  if (M === 0 || N === 0) return;
+  const fast = K % 8 === 0;
+  const dq = weight.dq !== undefined;
+  dispatch(
+    device,
+    {
+      code: fast ? nf4ForwardWgsl(dq) : elementwiseWgsl(true, dq),
+      bindings: [cachedUniform(device, packWords([M, N, K])), buf.x, weight.codes, buf.y, ...scaleBuffers(device, weight)],
+      workgroups: fast ? [ceilDiv(N, 32), ceilDiv(M, 32)] : [ceilDiv(N, 8), ceilDiv(M, 8)],
+      label: "nf4-matmul-forward",
+    },
+    encoder,
+  );
+}
+
+/** Records dX = dY·W with W in NF4. */
+export function encodeNf4MatmulBackward(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  shape: Nf4LinearShape,
+  weight: Nf4GpuWeight,
+  buf: { dy: BufferBinding; dx: BufferBinding },
+): void {
+  checkNumel(shape, weight);
+  const { tokens: M, outFeatures: K, inFeatures: N } = shape;
+  if (M === 0 || N === 0) return;
+  const fast = N % 16 === 0;
+  const dq = weight.dq !== undefined;
+  dispatch(
+    device,
+    {
+      code: fast ? nf4BackwardWgsl(dq) : elementwiseWgsl(false, dq),
+      bindings: [cachedUniform(device, packWords([M, N, K])), buf.dy, weight.codes, buf.dx, ...scaleBuffers(device, weight)],
+      workgroups: fast ? [ceilDiv(N, 128), ceilDiv(M, 32)] : [ceilDiv(N, 8), ceilDiv(M, 8)],
+      label: "nf4-matmul-backward",
+    },
+    encoder,
+  );
+}
