@@ -64,7 +64,8 @@ export class PipeParser extends CstParser {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
       errorMessageProvider,
-      nodeLocationTracking: "full",
+      nodeLocationTracking: "onlyOffset",
+      skipValidations: !T.VALIDATE_GRAMMAR,
       maxLookahead: 3,
     });
     this.performSelfAnalysis();

@@ -12,6 +12,7 @@ await build({
   target: "node20",
   splitting: false,
   sourcemap: "linked",
+  minify: false,
   external: ["webgpu", "prettier", "@tensorflow/*", "tsx", "vitest"],
   mainFields: ["module", "main"],
   banner: {

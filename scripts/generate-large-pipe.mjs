@@ -4,7 +4,22 @@ import { writeFileSync } from "node:fs";
 
 const target = Number(process.argv[3] ?? 10_000);
 const out = process.argv[2] ?? "large.pipe";
-const lines = ['pipeline "large" {', "  seed: 42", "  memory_budget: 8GB", "}", ""];
+const lines = [
+  'pipeline "large" {',
+  "  seed: 42",
+  "  memory_budget: 8GB",
+  "}",
+  "",
+  "model base = llama {",
+  "  vocab_size: 512",
+  "  hidden_size: 64",
+  "  intermediate_size: 176",
+  "  num_hidden_layers: 2",
+  "  num_attention_heads: 4",
+  "  num_key_value_heads: 2",
+  "}",
+  "",
+];
 for (let i = 0; lines.length < target; i++) {
   const group = [
     `// stage group ${i}`,
@@ -29,7 +44,7 @@ for (let i = 0; lines.length < target; i++) {
     "}",
     "",
     `evaluate e${i} = eval(a${i}, d${i}.val) {`,
-    "  metrics: [bleu, rouge1, exact_match]",
+    "  metrics: [bleu, rouge1, exact_match, perplexity]",
     "  require (rouge1 >= 0.3 or bleu > 20) and not perplexity > 50",
     "}",
     "",
