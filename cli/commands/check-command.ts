@@ -19,6 +19,7 @@ export const checkCommand: PipeCommand = {
       .option("lint", {
         type: "string",
         array: true,
+        nargs: 1, // one value per flag, so `--lint x=off file.pipe` keeps the file
         default: [],
         describe: "lint severity: name=off|warning|error",
       }),
