@@ -5,5 +5,22 @@
 import type { PipeCommand } from "../command.js";
 import { checkCommand } from "./check-command.js";
 import { fmtCommand } from "./fmt-command.js";
+import { compileCommand } from "./compile-command.js";
+import { graphCommand } from "./graph-command.js";
+import { explainCommand } from "./explain-command.js";
+import { estimateCommand } from "./estimate-command.js";
+import { detectCommand } from "./detect-command.js";
+import { inspectCommand } from "./inspect-command.js";
+import { convertCommand } from "./convert-command.js";
 
-export const COMMANDS: PipeCommand[] = [checkCommand, fmtCommand];
+export const COMMANDS: PipeCommand[] = [
+  checkCommand,
+  fmtCommand,
+  compileCommand,
+  graphCommand,
+  explainCommand,
+  estimateCommand,
+  detectCommand,
+  inspectCommand,
+  convertCommand,
+];

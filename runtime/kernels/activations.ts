@@ -95,11 +95,24 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 
 const KIND: Record<Activation, number> = { silu: 0, gelu: 1, gelu_tanh: 2 };
 
-function run(device: GPUDevice, encoder: GPUCommandEncoder, code: string, n: number, kind: number, bufs: BufferBinding[], label: string) {
+function run(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  code: string,
+  n: number,
+  kind: number,
+  bufs: BufferBinding[],
+  label: string,
+) {
   if (n === 0) return;
   dispatch(
     device,
-    { code, bindings: [cachedUniform(device, packWords([n, kind])), ...bufs], workgroups: grid1d(n, 256), label },
+    {
+      code,
+      bindings: [cachedUniform(device, packWords([n, kind])), ...bufs],
+      workgroups: grid1d(n, 256),
+      label,
+    },
     encoder,
   );
 }
@@ -137,7 +150,21 @@ export function encodeSwiGluBackward(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   n: number,
-  buf: { gate: BufferBinding; up: BufferBinding; dy: BufferBinding; dgate: BufferBinding; dup: BufferBinding },
+  buf: {
+    gate: BufferBinding;
+    up: BufferBinding;
+    dy: BufferBinding;
+    dgate: BufferBinding;
+    dup: BufferBinding;
+  },
 ): void {
-  run(device, encoder, SWIGLU_BACKWARD, n, 0, [buf.gate, buf.up, buf.dy, buf.dgate, buf.dup], "swiglu-backward");
+  run(
+    device,
+    encoder,
+    SWIGLU_BACKWARD,
+    n,
+    0,
+    [buf.gate, buf.up, buf.dy, buf.dgate, buf.dup],
+    "swiglu-backward",
+  );
 }

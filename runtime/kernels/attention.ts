@@ -178,22 +178,33 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 
 function resolve(s: AttentionShape) {
   const Tk = s.keys ?? s.queries;
-  if (s.heads % s.kvHeads !== 0) throw new Error(`internal: ${s.heads} heads are not a multiple of ${s.kvHeads} kv heads`);
-  if (Tk < s.queries) throw new Error(`internal: attention has ${s.queries} queries but only ${Tk} keys`);
+  if (s.heads % s.kvHeads !== 0)
+    throw new Error(`internal: ${s.heads} heads are not a multiple of ${s.kvHeads} kv heads`);
+  if (Tk < s.queries)
+    throw new Error(`internal: attention has ${s.queries} queries but only ${Tk} keys`);
   const scale = s.scale ?? 1 / Math.sqrt(s.headDim);
   return { Tk, scale, qOffset: Tk - s.queries };
 }
 
 function params(device: GPUDevice, s: AttentionShape): GPUBuffer {
   const { Tk, scale, qOffset } = resolve(s);
-  return cachedUniform(device, packWords([s.batch, s.heads, s.kvHeads, s.queries, Tk, qOffset, { f32: scale }]));
+  return cachedUniform(
+    device,
+    packWords([s.batch, s.heads, s.kvHeads, s.queries, Tk, qOffset, { f32: scale }]),
+  );
 }
 
 export function encodeAttentionForward(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   shape: AttentionShape,
-  buf: { q: BufferBinding; k: BufferBinding; v: BufferBinding; o: BufferBinding; lse: BufferBinding },
+  buf: {
+    q: BufferBinding;
+    k: BufferBinding;
+    v: BufferBinding;
+    o: BufferBinding;
+    lse: BufferBinding;
+  },
 ): void {
   const n = shape.batch * shape.heads * shape.queries;
   if (n === 0) return;

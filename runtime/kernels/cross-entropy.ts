@@ -81,14 +81,24 @@ export function encodeCrossEntropyForward(
       device,
       {
         code: ROWS,
-        bindings: [cachedUniform(device, packWords([shape.rows, shape.cols])), buf.logits, buf.labels, buf.lse, buf.rowLoss],
+        bindings: [
+          cachedUniform(device, packWords([shape.rows, shape.cols])),
+          buf.logits,
+          buf.labels,
+          buf.lse,
+          buf.rowLoss,
+        ],
         workgroups: grid1d(shape.rows, 64),
         label: "cross-entropy-rows",
       },
       encoder,
     );
   }
-  encodeMaskedMean(device, encoder, shape.rows, { rowLoss: buf.rowLoss, labels: buf.labels, out: buf.out });
+  encodeMaskedMean(device, encoder, shape.rows, {
+    rowLoss: buf.rowLoss,
+    labels: buf.labels,
+    out: buf.out,
+  });
 }
 
 /** dlogits from the forward's lse and out; `g` is the loss's upstream gradient (default 1). */
@@ -96,7 +106,10 @@ export function encodeCrossEntropyBackward(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   shape: RowsShape,
-  buf: Pick<CrossEntropyBuffers, "logits" | "labels" | "lse" | "out"> & { g?: BufferBinding; dlogits: BufferBinding },
+  buf: Pick<CrossEntropyBuffers, "logits" | "labels" | "lse" | "out"> & {
+    g?: BufferBinding;
+    dlogits: BufferBinding;
+  },
 ): void {
   const n = shape.rows * shape.cols;
   if (n === 0) return;

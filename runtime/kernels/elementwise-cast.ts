@@ -4,9 +4,15 @@
  * invocation writes one output word. float → int truncates toward zero and saturates;
  * i32 ↔ u32 reinterpret the bits; → u8 clamps to [0, 255]; → f16 rounds to nearest even.
  */
-import { dispatch, uniformBuffer, type BufferBinding } from "./launch.js";
+import { dispatch, memoizeCode, uniformBuffer, type BufferBinding } from "./launch.js";
 import { LINEAR_INDEX, LINEAR_PARAMS, linearGrid } from "./elementwise.js";
-import { f16BitsToFloat32, float32ToF16Bits, isFloat, type DType, type TensorData } from "../tensor/dtype.js";
+import {
+  f16BitsToFloat32,
+  float32ToF16Bits,
+  isFloat,
+  type DType,
+  type TensorData,
+} from "../tensor/dtype.js";
 import type { CpuBackend } from "../backend/cpu-backend.js";
 
 const PER_WORD: Record<DType, number> = { f32: 1, u32: 1, i32: 1, f16: 2, u8: 4 };
@@ -39,7 +45,8 @@ function fetchI(from: DType): string {
   }
 }
 
-function castCode(from: DType, to: DType): string {
+const castCode = memoizeCode((from: DType, to: DType) => `${from}>${to}`, castCodeUncached);
+function castCodeUncached(from: DType, to: DType): string {
   const float = isFloat(from);
   let body: string;
   switch (to) {
@@ -107,7 +114,8 @@ export function encodeCast(device: GPUDevice, encoder: GPUCommandEncoder, args: 
 /** CPU reference with the same rules. */
 export function castCpu(be: CpuBackend, x: TensorData, from: DType, to: DType): TensorData {
   const n = x.length;
-  const sat = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Number.isNaN(v) ? 0 : v));
+  const sat = (v: number, lo: number, hi: number) =>
+    Math.min(hi, Math.max(lo, Number.isNaN(v) ? 0 : v));
   switch (to) {
     case "f32": {
       const out = be.floatArray(n);
@@ -127,7 +135,8 @@ export function castCpu(be: CpuBackend, x: TensorData, from: DType, to: DType): 
     }
     case "u32": {
       const out = new Uint32Array(n);
-      for (let i = 0; i < n; i++) out[i] = isFloat(from) ? sat(Math.trunc(x[i]), 0, 4294967295) : x[i] >>> 0;
+      for (let i = 0; i < n; i++)
+        out[i] = isFloat(from) ? sat(Math.trunc(x[i]), 0, 4294967295) : x[i] >>> 0;
       return out;
     }
     case "u8": {

@@ -3,7 +3,7 @@
  * NumPy broadcasting (rank ≤ 8), and the strided copy behind transpose/slice/concat/broadcast.
  * CPU references: ./elementwise-cpu.ts. Each function records one dispatch into `encoder`.
  */
-import { dispatch, uniformBuffer, type BufferBinding } from "./launch.js";
+import { dispatch, memoizeCode, uniformBuffer, type BufferBinding } from "./launch.js";
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from "../tensor/shape.js";
 
 const WG = 64;
@@ -71,7 +71,8 @@ export const BINARY_WGSL: Record<string, string> = {
   ge_mask: "return select(0.0, 1.0, a >= b);",
 };
 
-function unaryCode(op: string, vec4: boolean): string {
+const unaryCode = memoizeCode((op: string, vec4: boolean) => `${op}:${vec4}`, unaryCodeUncached);
+function unaryCodeUncached(op: string, vec4: boolean): string {
   const body = UNARY_WGSL[op];
   if (!body) throw new Error(`internal: unknown unary op ${op}`);
   const T = vec4 ? "vec4<f32>" : "f32";
@@ -120,7 +121,11 @@ export function encodeUnary(device: GPUDevice, encoder: GPUCommandEncoder, args:
 
 type BinaryMode = "same" | "scalar_b" | "scalar_a" | "broadcast";
 
-function binaryCode(op: string, mode: BinaryMode, vec4: boolean): string {
+const binaryCode = memoizeCode(
+  (op: string, mode: BinaryMode, vec4: boolean) => `${op}:${mode}:${vec4}`,
+  binaryCodeUncached,
+);
+function binaryCodeUncached(op: string, mode: BinaryMode, vec4: boolean): string {
   const body = BINARY_WGSL[op];
   if (!body) throw new Error(`internal: unknown binary op ${op}`);
   const T = vec4 ? "vec4<f32>" : "f32";
@@ -179,7 +184,11 @@ export interface BinaryArgs {
   outShape: Shape;
 }
 
-export function encodeBinary(device: GPUDevice, encoder: GPUCommandEncoder, args: BinaryArgs): void {
+export function encodeBinary(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  args: BinaryArgs,
+): void {
   const n = sizeOf(args.outShape);
   const na = sizeOf(args.aShape);
   const nb = sizeOf(args.bShape);
@@ -271,7 +280,11 @@ export function encodeStridedCopy(
   }
   dispatch(
     device,
-    { code: COPY_CODE, bindings: [args.x, args.out, uniformBuffer(device, u)], workgroups: linearGrid(n) },
+    {
+      code: COPY_CODE,
+      bindings: [args.x, args.out, uniformBuffer(device, u)],
+      workgroups: linearGrid(n),
+    },
     encoder,
   );
 }

@@ -99,7 +99,12 @@ export function encodeEmbeddingForward(
     device,
     {
       code: FORWARD,
-      bindings: [cachedUniform(device, packWords([shape.tokens, shape.vocab, shape.dim])), buf.ids, buf.table, buf.out],
+      bindings: [
+        cachedUniform(device, packWords([shape.tokens, shape.vocab, shape.dim])),
+        buf.ids,
+        buf.table,
+        buf.out,
+      ],
       workgroups: grid1d(n, 64),
       label: "embedding-forward",
     },
@@ -115,7 +120,9 @@ export function embeddingSortEntries(tokens: number): number {
 }
 
 function asBuffer(b: BufferBinding): { buffer: GPUBuffer; offset: number; size?: number } {
-  return b instanceof GPUBuffer ? { buffer: b, offset: 0 } : { buffer: b.buffer, offset: b.offset ?? 0, size: b.size };
+  return b instanceof GPUBuffer
+    ? { buffer: b, offset: 0 }
+    : { buffer: b.buffer, offset: b.offset ?? 0, size: b.size };
 }
 
 /**
@@ -162,7 +169,10 @@ export function encodeEmbeddingBackward(
     {
       code: SEGMENT_SUM,
       bindings: [
-        cachedUniform(device, packWords([shape.tokens, shape.vocab, shape.dim, opts.paddingId ?? 0xffffffff])),
+        cachedUniform(
+          device,
+          packWords([shape.tokens, shape.vocab, shape.dim, opts.paddingId ?? 0xffffffff]),
+        ),
         buf.keys,
         buf.dout,
         buf.dtable,

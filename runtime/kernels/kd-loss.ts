@@ -88,7 +88,10 @@ export interface KdLossBuffers {
 }
 
 function params(device: GPUDevice, shape: RowsShape, temperature: number): GPUBuffer {
-  return cachedUniform(device, packWords([shape.rows, shape.cols, { f32: 1 / temperature }, { f32: temperature }]));
+  return cachedUniform(
+    device,
+    packWords([shape.rows, shape.cols, { f32: 1 / temperature }, { f32: temperature }]),
+  );
 }
 
 export function encodeKdLossForward(
@@ -103,14 +106,25 @@ export function encodeKdLossForward(
       device,
       {
         code: ROWS,
-        bindings: [params(device, shape, temperature), buf.student, buf.teacher, buf.labels, buf.lse, buf.rowLoss],
+        bindings: [
+          params(device, shape, temperature),
+          buf.student,
+          buf.teacher,
+          buf.labels,
+          buf.lse,
+          buf.rowLoss,
+        ],
         workgroups: grid1d(shape.rows, 64),
         label: "kd-loss-rows",
       },
       encoder,
     );
   }
-  encodeMaskedMean(device, encoder, shape.rows, { rowLoss: buf.rowLoss, labels: buf.labels, out: buf.out });
+  encodeMaskedMean(device, encoder, shape.rows, {
+    rowLoss: buf.rowLoss,
+    labels: buf.labels,
+    out: buf.out,
+  });
 }
 
 /** dstudent from the forward's lse and out; `g` is the loss's upstream gradient (default 1). */
@@ -119,7 +133,10 @@ export function encodeKdLossBackward(
   encoder: GPUCommandEncoder,
   shape: RowsShape,
   temperature: number,
-  buf: Pick<KdLossBuffers, "student" | "teacher" | "labels" | "lse" | "out"> & { g?: BufferBinding; dstudent: BufferBinding },
+  buf: Pick<KdLossBuffers, "student" | "teacher" | "labels" | "lse" | "out"> & {
+    g?: BufferBinding;
+    dstudent: BufferBinding;
+  },
 ): void {
   const n = shape.rows * shape.cols;
   if (n === 0) return;

@@ -99,9 +99,13 @@ export async function readUint32(device: GPUDevice, buffer: GPUBuffer, count: nu
   return new Uint32Array(await readBuffer(device, buffer, count * 4));
 }
 
-const pipelineCaches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const pipelineCaches = new WeakMap<GPUDevice, Map<string, Map<string, GPUComputePipeline>>>();
 
-/** Compiles (once per device and source) a compute pipeline with an auto layout. */
+/**
+ * Compiles (once per device, source and entry point) a compute pipeline with an auto layout.
+ * Keyed by the source string itself: generators should return the same string object for the
+ * same configuration (memoise them), so lookups hash it once.
+ */
 export function getPipeline(
   device: GPUDevice,
   code: string,
@@ -112,14 +116,35 @@ export function getPipeline(
     cache = new Map();
     pipelineCaches.set(device, cache);
   }
-  const key = `${entryPoint}\u0000${code}`;
-  let pipeline = cache.get(key);
+  let byEntry = cache.get(code);
+  if (!byEntry) {
+    byEntry = new Map();
+    cache.set(code, byEntry);
+  }
+  let pipeline = byEntry.get(entryPoint);
   if (!pipeline) {
     const module = device.createShaderModule({ code });
     pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint } });
-    cache.set(key, pipeline);
+    byEntry.set(entryPoint, pipeline);
   }
   return pipeline;
+}
+
+/** Memoises a WGSL generator by a string key (same key → the same string object). */
+export function memoizeCode<A extends unknown[]>(
+  keyOf: (...args: A) => string,
+  generate: (...args: A) => string,
+): (...args: A) => string {
+  const cache = new Map<string, string>();
+  return (...args: A) => {
+    const key = keyOf(...args);
+    let code = cache.get(key);
+    if (code === undefined) {
+      code = generate(...args);
+      cache.set(key, code);
+    }
+    return code;
+  };
 }
 
 export interface DispatchSpec {
@@ -191,15 +216,15 @@ export function uniformBuffer(device: GPUDevice, data: ArrayBufferView): GPUBuff
     cache = new Map();
     uniformCaches.set(device, cache);
   }
-  const words = new Uint32Array(
-    data.buffer,
-    data.byteOffset,
-    Math.floor(data.byteLength / 4),
-  );
+  const words = new Uint32Array(data.buffer, data.byteOffset, Math.floor(data.byteLength / 4));
   let key = `${data.byteLength}:`;
   for (let i = 0; i < words.length; i++) key += words[i].toString(36) + ",";
   if (data.byteLength % 4 !== 0) {
-    const tail = new Uint8Array(data.buffer, data.byteOffset + words.length * 4, data.byteLength % 4);
+    const tail = new Uint8Array(
+      data.buffer,
+      data.byteOffset + words.length * 4,
+      data.byteLength % 4,
+    );
     key += Array.from(tail).join(".");
   }
   let buffer = cache.get(key);

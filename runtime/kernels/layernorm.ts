@@ -98,7 +98,13 @@ export function encodeLayerNormForward(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   shape: NormShape,
-  buf: { x: BufferBinding; w: BufferBinding; b: BufferBinding; y: BufferBinding; stats: BufferBinding },
+  buf: {
+    x: BufferBinding;
+    w: BufferBinding;
+    b: BufferBinding;
+    y: BufferBinding;
+    stats: BufferBinding;
+  },
 ): void {
   if (shape.rows === 0) return;
   dispatch(

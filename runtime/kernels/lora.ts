@@ -129,9 +129,28 @@ export function encodeLoraBackward(
     });
   }
   // dA = gᵀ·X  ([r,T]·[T,in])
-  if (buf.da) encodeMatmul(device, encoder, { a: buf.g, b: buf.x, out: buf.da, M: r, N: I, K: T, transA: true });
+  if (buf.da)
+    encodeMatmul(device, encoder, {
+      a: buf.g,
+      b: buf.x,
+      out: buf.da,
+      M: r,
+      N: I,
+      K: T,
+      transA: true,
+    });
   // dB = s·dYᵀ·h  ([out,T]·[T,r])
-  if (buf.db) encodeMatmul(device, encoder, { a: buf.dy, b: buf.h, out: buf.db, M: O, N: r, K: T, transA: true, alpha: s });
+  if (buf.db)
+    encodeMatmul(device, encoder, {
+      a: buf.dy,
+      b: buf.h,
+      out: buf.db,
+      M: O,
+      N: r,
+      K: T,
+      transA: true,
+      alpha: s,
+    });
 }
 
 export type LoraInit = "kaiming" | "gaussian";

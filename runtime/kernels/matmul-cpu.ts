@@ -56,11 +56,37 @@ export function matmulCpu(args: MatmulCpuArgs): void {
   for (let p = 0; p < batch; p++) {
     for (let m = 0; m < M; m++) {
       row.fill(0);
-      accumulateRow(row, a, b, p * aStride, p * bStride, m, M, N, K, !!args.transA, !!args.transB, alpha);
+      accumulateRow(
+        row,
+        a,
+        b,
+        p * aStride,
+        p * bStride,
+        m,
+        M,
+        N,
+        K,
+        !!args.transA,
+        !!args.transB,
+        alpha,
+      );
       if (s2) {
         const a2s = s2.aBatchStride ?? M * s2.K;
         const b2s = s2.bBatchStride ?? s2.K * N;
-        accumulateRow(row, s2.a, s2.b, p * a2s, p * b2s, m, M, N, s2.K, !!s2.transA, !!s2.transB, s2.scale ?? 1);
+        accumulateRow(
+          row,
+          s2.a,
+          s2.b,
+          p * a2s,
+          p * b2s,
+          m,
+          M,
+          N,
+          s2.K,
+          !!s2.transA,
+          !!s2.transB,
+          s2.scale ?? 1,
+        );
       }
       for (let n = 0; n < N; n++) {
         let v = row[n];

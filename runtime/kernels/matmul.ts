@@ -31,7 +31,7 @@ export interface MatmulTileConfig {
   wgy: number;
 }
 
-export const DEFAULT_TILE: MatmulTileConfig = { tm: 4, tn: 8, wgx: 8, wgy: 8 };
+export const DEFAULT_TILE: MatmulTileConfig = { tm: 8, tn: 4, wgx: 64, wgy: 1 };
 
 export interface MatmulEpilogue {
   /** Per-column bias, length N. */
@@ -160,55 +160,67 @@ function kLoop(
     lb.trans ? ys(`${yOff} + c${c} * ${K} + ${kk}`) : ys(`${yOff} + (${kk}) * p.N + c${c}`);
 
   lines.push(`  {`);
+  // Loop-invariant bases (in vec4 units for vec4 operands), hoisted out of the K loop.
+  if (la.vec && !la.trans)
+    for (let i = 0; i < tm; i++) lines.push(`  let pa${i} = (${xOff} + r${i} * ${K}) / 4u;`);
+  if (la.vec && la.trans) {
+    lines.push(`  let m4 = p.M / 4u;`);
+    for (let q = 0; q < tm / 4; q++) lines.push(`  let pa${q} = (${xOff} + rq${q}) / 4u;`);
+  }
+  if (lb.vec && !lb.trans) {
+    lines.push(`  let n4 = p.N / 4u;`);
+    for (let j = 0; j < nv; j++) lines.push(`  let pb${j} = (${yOff} + cq${j}) / 4u;`);
+  }
+  if (lb.vec && lb.trans)
+    for (let c = 0; c < tn; c++) lines.push(`  let pb${c} = (${yOff} + c${c} * ${K}) / 4u;`);
   lines.push(`  let k4end = ${kb} + ((${ke} - ${kb}) / 4u) * 4u;`);
   lines.push(`  for (var k = ${kb}; k < k4end; k += 4u) {`);
+  lines.push(`    let kq = k / 4u;`);
   // A block: a_i_t.
   if (!la.trans && la.vec) {
-    for (let i = 0; i < tm; i++) lines.push(`    let va${i} = ${x}4[(${xOff} + r${i} * ${K} + k) / 4u];`);
+    for (let i = 0; i < tm; i++) lines.push(`    let va${i} = ${x}4[pa${i} + kq];`);
     for (let i = 0; i < tm; i++)
       for (let t = 0; t < 4; t++) lines.push(`    let a${i}_${t} = ${sc(`va${i}[${t}]`)};`);
   } else if (la.trans && la.vec) {
     for (let t = 0; t < 4; t++)
       for (let q = 0; q < tm / 4; q++)
-        lines.push(`    let va${t}_${q} = ${x}4[(${xOff} + (k + ${t}u) * p.M + rq${q}) / 4u];`);
+        lines.push(`    let va${t}_${q} = ${x}4[pa${q} + (k + ${t}u) * m4];`);
     for (let i = 0; i < tm; i++)
       for (let t = 0; t < 4; t++)
         lines.push(`    let a${i}_${t} = ${sc(`va${t}_${Math.floor(i / 4)}[${i % 4}]`)};`);
   } else {
     for (let i = 0; i < tm; i++)
-      for (let t = 0; t < 4; t++) lines.push(`    let a${i}_${t} = ${sc(aScalar(i, `k + ${t}u`))};`);
+      for (let t = 0; t < 4; t++)
+        lines.push(`    let a${i}_${t} = ${sc(aScalar(i, `k + ${t}u`))};`);
   }
-  // B block: b_t_j (vec4 over columns 4j..4j+3).
-  if (!lb.trans && lb.vec) {
-    for (let t = 0; t < 4; t++)
-      for (let j = 0; j < nv; j++)
-        lines.push(`    let b${t}_${j} = ${y}4[(${yOff} + (k + ${t}u) * p.N + cq${j}) / 4u];`);
-  } else if (lb.trans && lb.vec) {
-    for (let c = 0; c < tn; c++) lines.push(`    let vb${c} = ${y}4[(${yOff} + c${c} * ${K} + k) / 4u];`);
-    for (let t = 0; t < 4; t++)
-      for (let j = 0; j < nv; j++)
-        lines.push(
-          `    let b${t}_${j} = vec4<f32>(vb${4 * j}[${t}], vb${4 * j + 1}[${t}], vb${4 * j + 2}[${t}], vb${4 * j + 3}[${t}]);`,
-        );
-  } else {
-    for (let t = 0; t < 4; t++)
-      for (let j = 0; j < nv; j++)
-        lines.push(
-          `    let b${t}_${j} = vec4<f32>(${[0, 1, 2, 3].map((u) => bScalar(4 * j + u, `k + ${t}u`)).join(", ")});`,
-        );
-  }
-  for (let t = 0; t < 4; t++)
+  // B (vec4 over columns 4j..4j+3 at k + t), each step's loads next to its FMAs.
+  if (lb.trans && lb.vec)
+    for (let c = 0; c < tn; c++) lines.push(`    let vb${c} = ${y}4[pb${c} + kq];`);
+  for (let t = 0; t < 4; t++) {
+    for (let j = 0; j < nv; j++) {
+      let load: string;
+      if (!lb.trans && lb.vec) load = `${y}4[pb${j} + (k + ${t}u) * n4]`;
+      else if (lb.trans && lb.vec)
+        load = `vec4<f32>(vb${4 * j}[${t}], vb${4 * j + 1}[${t}], vb${4 * j + 2}[${t}], vb${4 * j + 3}[${t}])`;
+      else
+        load = `vec4<f32>(${[0, 1, 2, 3].map((u) => bScalar(4 * j + u, `k + ${t}u`)).join(", ")})`;
+      lines.push(`    let b${t}_${j} = ${load};`);
+    }
     for (let i = 0; i < tm; i++)
       for (let j = 0; j < nv; j++)
         lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}_${t}), b${t}_${j}, acc${i}_${j});`);
+  }
   lines.push(`  }`);
   // Remainder (K % 4 or a split boundary): one k at a time, scalar loads.
   lines.push(`  for (var k = k4end; k < ${ke}; k++) {`);
   for (let i = 0; i < tm; i++) lines.push(`    let a${i} = ${sc(aScalar(i, "k"))};`);
   for (let j = 0; j < nv; j++)
-    lines.push(`    let b${j} = vec4<f32>(${[0, 1, 2, 3].map((u) => bScalar(4 * j + u, "k")).join(", ")});`);
+    lines.push(
+      `    let b${j} = vec4<f32>(${[0, 1, 2, 3].map((u) => bScalar(4 * j + u, "k")).join(", ")});`,
+    );
   for (let i = 0; i < tm; i++)
-    for (let j = 0; j < nv; j++) lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}), b${j}, acc${i}_${j});`);
+    for (let j = 0; j < nv; j++)
+      lines.push(`    acc${i}_${j} = fma(vec4<f32>(a${i}), b${j}, acc${i}_${j});`);
   lines.push(`  }`);
   lines.push(`  }`);
   return lines.join("\n");
@@ -231,8 +243,10 @@ function epilogueFn(key: Pick<KernelKey, "bias" | "activation" | "residual" | "c
 function extraBindings(key: KernelKey): { decl: string; next: number } {
   const decl: string[] = [];
   let b = 4;
-  if (!key.partial && key.bias) decl.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
-  if (!key.partial && key.residual) decl.push(`@group(0) @binding(${b++}) var<storage, read> resid: array<f32>;`);
+  if (!key.partial && key.bias)
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
+  if (!key.partial && key.residual)
+    decl.push(`@group(0) @binding(${b++}) var<storage, read> resid: array<f32>;`);
   if (key.second) {
     decl.push(`@group(0) @binding(${b++}) var<storage, read> A2: array<f32>;`);
     decl.push(`@group(0) @binding(${b++}) var<storage, read> B2: array<f32>;`);
@@ -249,7 +263,23 @@ fn ${name}_at(i: u32) -> f32 { return ${name}4[i / 4u][i % 4u]; }`
     : `@group(0) @binding(${binding}) var<storage, read> ${name}: array<f32>;`;
 }
 
+function kernelKeyString(key: KernelKey): string {
+  return JSON.stringify({ ...key, custom: key.custom?.key });
+}
+
+const tiledCache = new Map<string, string>();
+/** The WGSL for a kernel configuration (memoised: same configuration, same string). */
 export function generateTiledMatmul(key: KernelKey): string {
+  const k = kernelKeyString(key);
+  let code = tiledCache.get(k);
+  if (code === undefined) {
+    code = generateTiledMatmulUncached(key);
+    tiledCache.set(k, code);
+  }
+  return code;
+}
+
+function generateTiledMatmulUncached(key: KernelKey): string {
   const { tm, tn, wgx, wgy } = key.tile;
   const nv = tn / 4;
   const extra = extraBindings(key);
@@ -271,18 +301,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let m0 = (wid.y * ${wgy}u + lid.y) * ${tm}u;
   if (m0 >= p.M || n0 >= p.N) { return; }`);
   for (let i = 0; i < tm; i++) lines.push(`  let r${i} = min(m0 + ${i}u, p.M - 1u);`);
-  for (let q = 0; q < tm / 4; q++) lines.push(`  let rq${q} = min(m0 + ${4 * q}u, max(p.M, 4u) - 4u);`);
+  for (let q = 0; q < tm / 4; q++)
+    lines.push(`  let rq${q} = min(m0 + ${4 * q}u, max(p.M, 4u) - 4u);`);
   for (let c = 0; c < tn; c++) lines.push(`  let c${c} = min(n0 + ${c}u, p.N - 1u);`);
   for (let j = 0; j < nv; j++) lines.push(`  let cq${j} = min(n0 + ${4 * j}u, max(p.N, 4u) - 4u);`);
-  for (let i = 0; i < tm; i++) for (let j = 0; j < nv; j++) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
+  for (let i = 0; i < tm; i++)
+    for (let j = 0; j < nv; j++) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
   lines.push(`  let kb = si * p.kchunk;
   let ke = min(p.K, kb + p.kchunk);`);
-  lines.push(kLoop(key.tile, "A", "B", key.a, key.b, "p.K", "kb", "ke", "bi * p.a_bs", "bi * p.b_bs", null));
-  for (let i = 0; i < tm; i++) for (let j = 0; j < nv; j++) lines.push(`  acc${i}_${j} = acc${i}_${j} * p.alpha;`);
+  lines.push(
+    kLoop(key.tile, "A", "B", key.a, key.b, "p.K", "kb", "ke", "bi * p.a_bs", "bi * p.b_bs", null),
+  );
+  for (let i = 0; i < tm; i++)
+    for (let j = 0; j < nv; j++) lines.push(`  acc${i}_${j} = acc${i}_${j} * p.alpha;`);
   if (key.second) {
     lines.push(`  if (si == 0u) {`);
     lines.push(
-      kLoop(key.tile, "A2", "B2", key.second.a, key.second.b, "p.K2", "0u", "p.K2", "bi * p.a2_bs", "bi * p.b2_bs", "p.scale2"),
+      kLoop(
+        key.tile,
+        "A2",
+        "B2",
+        key.second.a,
+        key.second.b,
+        "p.K2",
+        "0u",
+        "p.K2",
+        "bi * p.a2_bs",
+        "bi * p.b2_bs",
+        "p.scale2",
+      ),
     );
     lines.push(`  }`);
   }
@@ -308,7 +355,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   return lines.join("\n");
 }
 
+const splitCache = new Map<string, string>();
 function splitReduceCode(key: KernelKey): string {
+  const k = kernelKeyString(key);
+  let code = splitCache.get(k);
+  if (code === undefined) {
+    code = splitReduceCodeUncached(key);
+    splitCache.set(k, code);
+  }
+  return code;
+}
+
+function splitReduceCodeUncached(key: KernelKey): string {
   const extra = extraBindings({ ...key, partial: false, second: undefined });
   return /* wgsl */ `
 ${PARAMS_STRUCT}
@@ -333,14 +391,25 @@ fn main(${LINEAR_PARAMS}) {${LINEAR_INDEX}
 }`;
 }
 
-/** Picks the tile: GEMV-shaped for M ≤ 8, else DEFAULT_TILE. */
-export function chooseTile(M: number): MatmulTileConfig {
-  if (M <= 8) return { tm: M <= 4 ? (M <= 1 ? 1 : 4) : 8, tn: 4, wgx: 64, wgy: 1 };
-  return DEFAULT_TILE;
+/**
+ * Picks the tile: GEMV-shaped for M ≤ 8 (all rows in one invocation), else DEFAULT_TILE with
+ * the workgroup narrowed for small N so that few invocations idle.
+ */
+export function chooseTile(M: number, N = Infinity): MatmulTileConfig {
+  const columns = Math.ceil(N / 4);
+  const wgx = Math.max(8, Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, columns)))));
+  if (M <= 8) return { tm: M <= 4 ? (M <= 1 ? 1 : 4) : 8, tn: 4, wgx, wgy: 1 };
+  return { ...DEFAULT_TILE, wgx: Math.min(DEFAULT_TILE.wgx, wgx) };
 }
 
 /** Heuristic split count: split K when there are few output tiles and K is long. */
-export function chooseSplits(M: number, N: number, K: number, batch: number, tile = chooseTile(M)): number {
+export function chooseSplits(
+  M: number,
+  N: number,
+  K: number,
+  batch: number,
+  tile = chooseTile(M, N),
+): number {
   const tiles = Math.ceil(M / (tile.tm * tile.wgy)) * Math.ceil(N / (tile.tn * tile.wgx)) * batch;
   if (tiles >= 8 || K < 1024) return 1;
   return Math.max(1, Math.min(16, Math.floor(K / 256), Math.ceil(16 / tiles)));
@@ -351,18 +420,27 @@ function isAligned(n: number): boolean {
 }
 
 /** Records the matmul (one dispatch, or two with split-K) into `encoder`. */
-export function encodeMatmul(device: GPUDevice, encoder: GPUCommandEncoder, args: MatmulArgs): void {
+export function encodeMatmul(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  args: MatmulArgs,
+): void {
   const { M, N, K } = args;
   const batch = args.batch ?? 1;
   const transA = !!args.transA;
   const transB = !!args.transB;
   const aBs = args.aBatchStride ?? M * K;
   const bBs = args.bBatchStride ?? K * N;
-  const tile = args.tile ?? chooseTile(M);
+  const tile = args.tile ?? chooseTile(M, N);
   if (tile.tn % 4 !== 0) throw new Error("internal: matmul tile tn must be a multiple of 4");
   const splits = args.scratch ? Math.max(1, args.splits ?? 1) : 1;
   const ep = args.epilogue ?? {};
-  const layout = (trans: boolean, contiguous: number, bs: number, tileDim: number): OperandLayout => ({
+  const layout = (
+    trans: boolean,
+    contiguous: number,
+    bs: number,
+    tileDim: number,
+  ): OperandLayout => ({
     trans,
     vec: isAligned(contiguous) && isAligned(bs) && tileDim % 4 === 0,
   });
@@ -372,7 +450,12 @@ export function encodeMatmul(device: GPUDevice, encoder: GPUCommandEncoder, args
   const s2 = args.second;
   const second = s2
     ? {
-        a: layout(!!s2.transA, s2.transA ? M : s2.K, s2.aBatchStride ?? M * s2.K, s2.transA ? tile.tm : 4),
+        a: layout(
+          !!s2.transA,
+          s2.transA ? M : s2.K,
+          s2.aBatchStride ?? M * s2.K,
+          s2.transA ? tile.tm : 4,
+        ),
         b: layout(!!s2.transB, s2.transB ? s2.K : N, s2.bBatchStride ?? s2.K * N, 4),
       }
     : undefined;
@@ -397,7 +480,20 @@ export function encodeMatmul(device: GPUDevice, encoder: GPUCommandEncoder, args
   const params = new ArrayBuffer(64);
   const u = new Uint32Array(params);
   const f = new Float32Array(params);
-  u.set([M, N, K, s2?.K ?? 0, aBs, bBs, s2?.aBatchStride ?? M * (s2?.K ?? 0), s2?.bBatchStride ?? (s2?.K ?? 0) * N, splits, kchunk, batch, 0]);
+  u.set([
+    M,
+    N,
+    K,
+    s2?.K ?? 0,
+    aBs,
+    bBs,
+    s2?.aBatchStride ?? M * (s2?.K ?? 0),
+    s2?.bBatchStride ?? (s2?.K ?? 0) * N,
+    splits,
+    kchunk,
+    batch,
+    0,
+  ]);
   f[12] = args.alpha ?? 1;
   f[13] = ep.beta ?? 1;
   f[14] = s2?.scale ?? 1;
@@ -447,9 +543,12 @@ export function matmulSource(args: {
   K: number;
   tile?: MatmulTileConfig;
 }): string {
-  const tile = args.tile ?? chooseTile(args.M);
+  const tile = args.tile ?? chooseTile(args.M, args.N);
   return generateTiledMatmul({
-    a: { trans: !!args.transA, vec: isAligned(args.transA ? args.M : args.K) && (!args.transA || tile.tm % 4 === 0) },
+    a: {
+      trans: !!args.transA,
+      vec: isAligned(args.transA ? args.M : args.K) && (!args.transA || tile.tm % 4 === 0),
+    },
     b: { trans: !!args.transB, vec: isAligned(args.transB ? args.K : args.N) },
     tile,
     bias: false,

@@ -82,7 +82,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 }
 
 /** Forward: Y[M,N] = X[M,K]·Wᵀ, W [N,K]; invocation = 4 rows × 4 columns (needs K % 8 == 0). */
-export function nf4ForwardWgsl(doubleQuant: boolean): string {
+export function nf4ForwardWgsl(doubleQuant: boolean, perBlock: boolean): string {
   let s = COMMON;
   s += `@group(0) @binding(1) var<storage, read> X: array<vec4f>;
 @group(0) @binding(2) var<storage, read> codes: array<u32>;
@@ -99,15 +99,17 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   for (let i = 0; i < TM; i++) s += `  let a${i} = min(row0 + ${i}u, p.M - 1u) * K4;\n`;
   for (let j = 0; j < 4; j++) s += `  let b${j} = min(col0 + ${j}u, p.N - 1u) * K8;\n`;
   for (let i = 0; i < TM; i++) for (let j = 0; j < 4; j++) s += `  var c${i}${j} = vec4f(0.0);\n`;
-  // With in % 64 == 0 a row holds whole 64-blocks: the scale is read once per block.
-  s += `  let perBlock = p.K % 64u == 0u;\n`;
-  s += `  for (var kb = 0u; kb < K8; kb += 8u) {\n`;
-  for (let j = 0; j < 4; j++) s += `    let sb${j} = blockScale((b${j} + kb) >> 3u);\n`;
-  s += `    for (var k = kb; k < min(kb + 8u, K8); k++) {\n`;
-  for (let i = 0; i < TM; i++) s += `    let xl${i} = X[a${i} + 2u * k];\n    let xh${i} = X[a${i} + 2u * k + 1u];\n`;
+  // With in % 64 == 0 a row holds whole 64-blocks: the scale is read once per block (8 words);
+  // otherwise a block may start mid-row and the scale is read per word.
+  const step = perBlock ? 8 : 1;
+  s += `  for (var kb = 0u; kb < K8; kb += ${step}u) {\n`;
+  for (let j = 0; j < 4; j++) s += `    let s${j} = blockScale((b${j} + kb) >> 3u);\n`;
+  s += perBlock ? `    for (var k = kb; k < kb + 8u; k++) {\n` : `    { let k = kb;\n`;
+  for (let i = 0; i < TM; i++) {
+    s += `    let xl${i} = X[a${i} + 2u * k];\n    let xh${i} = X[a${i} + 2u * k + 1u];\n`;
+  }
   for (let j = 0; j < 4; j++) {
     s += `    let w${j} = codes[b${j} + k];\n`;
-    s += `    var s${j} = sb${j};\n    if (!perBlock) { s${j} = blockScale((b${j} + k) >> 3u); }\n`;
     s += decode(`w${j}`, `s${j}`, `l${j}`, `h${j}`);
   }
   for (let i = 0; i < TM; i++) {
@@ -147,7 +149,8 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   for (let i = 0; i < TM; i++) s += `    let x${i} = vec4f(DY[a${i} + k]);\n`;
   s += `    let wi = k * N8 + cw;\n    let w0 = codes[wi];\n    let w1 = codes[wi + 1u];\n    let sc = blockScale(wi >> 3u);\n`;
   s += decode("w0", "sc", "v0", "v1") + decode("w1", "sc", "v2", "v3");
-  for (let i = 0; i < TM; i++) for (let j = 0; j < 4; j++) s += `    c${i}${j} = fma(x${i}, v${j}, c${i}${j});\n`;
+  for (let i = 0; i < TM; i++)
+    for (let j = 0; j < 4; j++) s += `    c${i}${j} = fma(x${i}, v${j}, c${i}${j});\n`;
   s += `  }\n`;
   for (let i = 0; i < TM; i++) {
     s += `  if (row0 + ${i}u < p.M) {\n    let o = (row0 + ${i}u) * p.N;\n`;
@@ -158,7 +161,8 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 }
 
 function scaleBuffers(device: GPUDevice, weight: Nf4GpuWeight): BufferBinding[] {
-  if (weight.dq) return [weight.dq.qabsmax, weight.dq.absmax2, weight.dq.offset, dynamicMapBuffer(device)];
+  if (weight.dq)
+    return [weight.dq.qabsmax, weight.dq.absmax2, weight.dq.offset, dynamicMapBuffer(device)];
   if (!weight.absmax) throw new Error("internal: NF4 weight without absmax");
   return [weight.absmax];
 }
@@ -171,7 +175,9 @@ export interface Nf4LinearShape {
 
 function checkNumel(shape: Nf4LinearShape, weight: Nf4GpuWeight): void {
   if (weight.numel !== shape.inFeatures * shape.outFeatures) {
-    throw new Error(`internal: NF4 weight has ${weight.numel} elements, expected ${shape.outFeatures}×${shape.inFeatures}`);
+    throw new Error(
+      `internal: NF4 weight has ${weight.numel} elements, expected ${shape.outFeatures}×${shape.inFeatures}`,
+    );
   }
 }
 
@@ -191,8 +197,14 @@ export function encodeNf4MatmulForward(
   dispatch(
     device,
     {
-      code: fast ? nf4ForwardWgsl(dq) : elementwiseWgsl(true, dq),
-      bindings: [cachedUniform(device, packWords([M, N, K])), buf.x, weight.codes, buf.y, ...scaleBuffers(device, weight)],
+      code: fast ? nf4ForwardWgsl(dq, K % 64 === 0) : elementwiseWgsl(true, dq),
+      bindings: [
+        cachedUniform(device, packWords([M, N, K])),
+        buf.x,
+        weight.codes,
+        buf.y,
+        ...scaleBuffers(device, weight),
+      ],
       workgroups: fast ? [ceilDiv(N, 32), ceilDiv(M, 32)] : [ceilDiv(N, 8), ceilDiv(M, 8)],
       label: "nf4-matmul-forward",
     },
@@ -217,7 +229,13 @@ export function encodeNf4MatmulBackward(
     device,
     {
       code: fast ? nf4BackwardWgsl(dq) : elementwiseWgsl(false, dq),
-      bindings: [cachedUniform(device, packWords([M, N, K])), buf.dy, weight.codes, buf.dx, ...scaleBuffers(device, weight)],
+      bindings: [
+        cachedUniform(device, packWords([M, N, K])),
+        buf.dy,
+        weight.codes,
+        buf.dx,
+        ...scaleBuffers(device, weight),
+      ],
       workgroups: fast ? [ceilDiv(N, 128), ceilDiv(M, 32)] : [ceilDiv(N, 8), ceilDiv(M, 8)],
       label: "nf4-matmul-backward",
     },

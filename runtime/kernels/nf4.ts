@@ -11,7 +11,13 @@
 import { cachedUniform, packWords } from "./uniform-cache.js";
 import { createStorageBuffer, dispatch, type BufferBinding } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
-import { DYNAMIC_MAP_SIGNED, NF4_BLOCK, NF4_DQ_BLOCK, NF4_THRESHOLDS, NF4_VALUES } from "./nf4-tables.js";
+import {
+  DYNAMIC_MAP_SIGNED,
+  NF4_BLOCK,
+  NF4_DQ_BLOCK,
+  NF4_THRESHOLDS,
+  NF4_VALUES,
+} from "./nf4-tables.js";
 import { MEAN_THREADS } from "./reference/nf4.js";
 
 export function nf4Blocks(numel: number): number {
@@ -205,7 +211,12 @@ export function encodeNf4Quantize(
     device,
     {
       code: QUANTIZE_WGSL,
-      bindings: [cachedUniform(device, packWords([numel, nf4CodeWords(numel)])), buf.w, buf.codes, buf.absmax],
+      bindings: [
+        cachedUniform(device, packWords([numel, nf4CodeWords(numel)])),
+        buf.w,
+        buf.codes,
+        buf.absmax,
+      ],
       workgroups: grid1d(nf4Blocks(numel), 64),
       label: "nf4-quantize",
     },
@@ -221,16 +232,37 @@ export function encodeNf4DoubleQuantize(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   blocks: number,
-  buf: { absmax: BufferBinding; offset: BufferBinding; qabsmax: BufferBinding; absmax2: BufferBinding },
+  buf: {
+    absmax: BufferBinding;
+    offset: BufferBinding;
+    qabsmax: BufferBinding;
+    absmax2: BufferBinding;
+  },
 ): void {
   if (blocks === 0) return;
   const params = cachedUniform(device, packWords([blocks]));
-  dispatch(device, { code: MEAN_WGSL, bindings: [params, buf.absmax, buf.offset], workgroups: [1], label: "nf4-dq-mean" }, encoder);
+  dispatch(
+    device,
+    {
+      code: MEAN_WGSL,
+      bindings: [params, buf.absmax, buf.offset],
+      workgroups: [1],
+      label: "nf4-dq-mean",
+    },
+    encoder,
+  );
   dispatch(
     device,
     {
       code: QUANTIZE8_WGSL,
-      bindings: [params, buf.absmax, buf.offset, dynamicMapBuffer(device), buf.qabsmax, buf.absmax2],
+      bindings: [
+        params,
+        buf.absmax,
+        buf.offset,
+        dynamicMapBuffer(device),
+        buf.qabsmax,
+        buf.absmax2,
+      ],
       workgroups: grid1d(Math.ceil(blocks / NF4_DQ_BLOCK), 64),
       label: "nf4-dq-quantize",
     },
@@ -243,7 +275,12 @@ export function encodeNf4AbsmaxDequantize(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   blocks: number,
-  buf: { qabsmax: BufferBinding; absmax2: BufferBinding; offset: BufferBinding; absmax: BufferBinding },
+  buf: {
+    qabsmax: BufferBinding;
+    absmax2: BufferBinding;
+    offset: BufferBinding;
+    absmax: BufferBinding;
+  },
 ): void {
   if (blocks === 0) return;
   dispatch(

@@ -5,7 +5,7 @@
  * A full reduction of a large tensor is two calls (rows of `chunk`, then the partials):
  * the op layer (runtime/ops/reduce.ts) does that. CPU reference: ./reduce-cpu.ts.
  */
-import { dispatch, uniformBuffer, type BufferBinding } from "./launch.js";
+import { dispatch, memoizeCode, uniformBuffer, type BufferBinding } from "./launch.js";
 import { LINEAR_INDEX, LINEAR_PARAMS, linearGrid } from "./elementwise.js";
 import type { ReduceOp } from "./reduce-cpu.js";
 
@@ -14,15 +14,13 @@ const COMBINE: Record<ReduceOp, string> = {
   max: "max(a, b)",
   min: "min(a, b)",
 };
-const INIT: Record<ReduceOp, string> = {
-  sum: "0.0",
-  max: "bitcast<f32>(0xff800000u)",
-  min: "bitcast<f32>(0x7f800000u)",
-};
+/** Bits of the identity (0, -inf, +inf), passed in the uniform: WGSL rejects infinite constants. */
+const INIT_BITS: Record<ReduceOp, number> = { sum: 0, max: 0xff800000, min: 0x7f800000 };
 
-function rowCode(op: ReduceOp): string {
+const rowCode = memoizeCode((op: ReduceOp) => op, rowCodeUncached);
+function rowCodeUncached(op: ReduceOp): string {
   return /* wgsl */ `
-struct P { A: u32, R: u32, total: u32, pad: u32 }
+struct P { A: u32, R: u32, total: u32, init: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: P;
@@ -35,7 +33,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (row >= p.A) { return; }
   let base = row * p.R;
   let end = min(p.R, p.total - base);
-  var acc = ${INIT[op]};
+  var acc = bitcast<f32>(p.init);
   for (var r = lid; r < end; r += 64u) { acc = combine(acc, x[base + r]); }
   sh[lid] = acc;
   workgroupBarrier();
@@ -47,9 +45,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }`;
 }
 
-function columnCode(op: ReduceOp): string {
+const columnCode = memoizeCode((op: ReduceOp) => op, columnCodeUncached);
+function columnCodeUncached(op: ReduceOp): string {
   return /* wgsl */ `
-struct P { A: u32, R: u32, B: u32, pad: u32 }
+struct P { A: u32, R: u32, B: u32, init: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: P;
@@ -59,7 +58,7 @@ fn main(${LINEAR_PARAMS}) {${LINEAR_INDEX}
   if (gi >= p.A * p.B) { return; }
   let a = gi / p.B;
   let b = gi % p.B;
-  var acc = ${INIT[op]};
+  var acc = bitcast<f32>(p.init);
   var i = a * p.R * p.B + b;
   for (var r = 0u; r < p.R; r++) { acc = combine(acc, x[i]); i += p.B; }
   y[gi] = acc;
@@ -77,17 +76,25 @@ export interface ReduceArgs {
   total?: number;
 }
 
-export function encodeReduce(device: GPUDevice, encoder: GPUCommandEncoder, args: ReduceArgs): void {
+export function encodeReduce(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  args: ReduceArgs,
+): void {
   const { A, R, B } = args;
   if (B === 1) {
-    const u = new Uint32Array([A, R, args.total ?? A * R, 0]);
+    const u = new Uint32Array([A, R, args.total ?? A * R, INIT_BITS[args.op]]);
     dispatch(
       device,
-      { code: rowCode(args.op), bindings: [args.x, args.out, uniformBuffer(device, u)], workgroups: linearGrid(A, 1) },
+      {
+        code: rowCode(args.op),
+        bindings: [args.x, args.out, uniformBuffer(device, u)],
+        workgroups: linearGrid(A, 1),
+      },
       encoder,
     );
   } else {
-    const u = new Uint32Array([A, R, B, 0]);
+    const u = new Uint32Array([A, R, B, INIT_BITS[args.op]]);
     dispatch(
       device,
       {

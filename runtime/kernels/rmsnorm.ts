@@ -99,7 +99,14 @@ export function encodeRmsNormBackward(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   shape: NormShape,
-  buf: { x: BufferBinding; w: BufferBinding; rstd: BufferBinding; dy: BufferBinding; dx?: BufferBinding; dw?: BufferBinding },
+  buf: {
+    x: BufferBinding;
+    w: BufferBinding;
+    rstd: BufferBinding;
+    dy: BufferBinding;
+    dx?: BufferBinding;
+    dw?: BufferBinding;
+  },
 ): void {
   const u = params(device, shape);
   if (buf.dx && shape.rows > 0) {

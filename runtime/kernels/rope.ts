@@ -17,7 +17,9 @@ const f32 = Math.fround;
 /** inv_freq as HF computes it in float32: 1 / theta ** (arange(0, D, 2) / D). */
 export function ropeInvFreq(theta: number, headDim: number): Float32Array {
   const half = headDim / 2;
-  return Float32Array.from({ length: half }, (_, i) => f32(1 / f32(Math.pow(theta, f32((2 * i) / headDim)))));
+  return Float32Array.from({ length: half }, (_, i) =>
+    f32(1 / f32(Math.pow(theta, f32((2 * i) / headDim)))),
+  );
 }
 
 /** Interleaved (cos, sin) per (position, i < half): [maxPositions, half, 2] float32. */
@@ -81,7 +83,13 @@ function encode(
     device,
     {
       code: WGSL,
-      bindings: [cachedUniform(device, packWords([s.tokens, s.heads, half, { f32: sign }])), buf.x, buf.positions, buf.table, buf.y],
+      bindings: [
+        cachedUniform(device, packWords([s.tokens, s.heads, half, { f32: sign }])),
+        buf.x,
+        buf.positions,
+        buf.table,
+        buf.y,
+      ],
       workgroups: grid1d(n, 64),
       label,
     },
@@ -106,5 +114,12 @@ export function encodeRopeBackward(
   shape: RopeShape,
   buf: { dy: BufferBinding; positions: BufferBinding; table: BufferBinding; dx: BufferBinding },
 ): void {
-  encode(device, encoder, shape, -1, { x: buf.dy, positions: buf.positions, table: buf.table, y: buf.dx }, "rope-backward");
+  encode(
+    device,
+    encoder,
+    shape,
+    -1,
+    { x: buf.dy, positions: buf.positions, table: buf.table, y: buf.dx },
+    "rope-backward",
+  );
 }

@@ -11,7 +11,11 @@ import { storageBytes } from "../tensor/dtype.js";
 export function assign(target: Tensor, source: Tensor): void {
   target.assertAlive("assign target");
   source.assertAlive("assign source");
-  if (!shapesEqual(target.shape, source.shape) || target.dtype !== source.dtype || target.backend !== source.backend) {
+  if (
+    !shapesEqual(target.shape, source.shape) ||
+    target.dtype !== source.dtype ||
+    target.backend !== source.backend
+  ) {
     throw new Error(`assign: ${source} does not match ${target}`);
   }
   if (target.backend.kind === "cpu") {
@@ -19,7 +23,13 @@ export function assign(target: Tensor, source: Tensor): void {
     (be.data(target) as Float32Array).set(be.data(source) as Float32Array);
   } else {
     const be = target.backend as WebGpuBackend;
-    be.encoder().copyBufferToBuffer(be.buffer(source), 0, be.buffer(target), 0, storageBytes(source.size, source.dtype));
+    be.encoder().copyBufferToBuffer(
+      be.buffer(source),
+      0,
+      be.buffer(target),
+      0,
+      storageBytes(source.size, source.dtype),
+    );
   }
 }
 

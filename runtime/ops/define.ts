@@ -68,7 +68,9 @@ function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] 
   for (const t of inputs) {
     t.assertAlive(`input of '${def.name}'`);
     if (t.backend !== backend) {
-      throw new Error(`op '${def.name}': inputs live on different backends (${backend.name}, ${t.backend.name})`);
+      throw new Error(
+        `op '${def.name}': inputs live on different backends (${backend.name}, ${t.backend.name})`,
+      );
     }
   }
   const impl = backend.kind === "cpu" ? def.cpu : def.webgpu;
@@ -77,7 +79,9 @@ function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] 
     noGrad(() => {
       const r = (impl as ForwardFn<A, unknown>)(inputs, attrs, backend);
       const normalized: ForwardResult =
-        "outputs" in r && !("__isTensor" in r) ? (r as ForwardResult) : { outputs: Array.isArray(r) ? r : [r as Tensor] };
+        "outputs" in r && !("__isTensor" in r)
+          ? (r as ForwardResult)
+          : { outputs: Array.isArray(r) ? r : [r as Tensor] };
       // An output that *is* an input would alias its tape identity: give it its own object.
       const outputs = normalized.outputs.map((o) => (inputs.includes(o) ? o.view() : o));
       return { outputs, saved: normalized.saved ?? [] };

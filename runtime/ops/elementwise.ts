@@ -12,11 +12,15 @@ import { sumTo } from "./reduce.js";
 
 export function requireF32(op: string, ...ts: readonly Tensor[]): void {
   for (const t of ts) {
-    if (t.dtype !== "f32") throw new Error(`${op}: expects f32 tensors, got ${t.dtype} (cast first)`);
+    if (t.dtype !== "f32")
+      throw new Error(`${op}: expects f32 tensors, got ${t.dtype} (cast first)`);
   }
 }
 
-function binaryOp(name: string, backward?: BackwardFn<Record<string, never>>): Op<Record<string, never>> {
+function binaryOp(
+  name: string,
+  backward?: BackwardFn<Record<string, never>>,
+): Op<Record<string, never>> {
   return defineOp<Record<string, never>>({
     name,
     cpu: ([a, b], _attrs, be) => {
@@ -61,14 +65,20 @@ function unaryOp(name: string, backward?: BackwardFn<ScalarAttrs>): Op<ScalarAtt
     webgpu: ([x], { s }, be) => {
       requireF32(name, x);
       const out = be.empty(x.shape);
-      encodeUnary(be.device, be.encoder(), { op: name, x: be.binding(x), out: be.binding(out), n: x.size, s });
+      encodeUnary(be.device, be.encoder(), {
+        op: name,
+        x: be.binding(x),
+        out: be.binding(out),
+        n: x.size,
+        s,
+      });
       return out;
     },
     backward,
   });
 }
 
-const one = (op: Op<ScalarAttrs>) => (x: Tensor, s = 0) => op([x], { s })[0];
+const one = (op: Op<ScalarAttrs>) => (x: Tensor) => op([x], { s: 0 })[0];
 const two = (op: Op<Record<string, never>>) => (a: Tensor, b: Tensor) => op([a, b], {})[0];
 
 // Non-differentiable helpers used by backward passes (a = upstream gradient).
@@ -125,13 +135,13 @@ export const sigmoid = one(
 export const silu = one(unaryOp("silu", ({ inputs: [x], grads: [g] }) => [two(siluGradOp)(g, x)]));
 export const gelu = one(unaryOp("gelu", ({ inputs: [x], grads: [g] }) => [two(geluGradOp)(g, x)]));
 export const tanh = one(unaryOp("tanh", ({ outputs: [y], grads: [g] }) => [two(tanhGradOp)(g, y)]));
-export const sqrt = one(
-  unaryOp("sqrt", ({ outputs: [y], grads: [g] }) => [div(scale(g, 0.5), y)]),
-);
+export const sqrt = one(unaryOp("sqrt", ({ outputs: [y], grads: [g] }) => [div(scale(g, 0.5), y)]));
 export const rsqrt = one(
   unaryOp("rsqrt", ({ outputs: [y], grads: [g] }) => [mul(g, scale(mul(y, mul(y, y)), -0.5))]),
 );
-export const square = one(unaryOp("square", ({ inputs: [x], grads: [g] }) => [mul(g, scale(x, 2))]));
+export const square = one(
+  unaryOp("square", ({ inputs: [x], grads: [g] }) => [mul(g, scale(x, 2))]),
+);
 export const abs = one(unaryOp("abs", ({ inputs: [x], grads: [g] }) => [mul(g, sign(x))]));
 const signOp = unaryOp("sign");
 /** -1, 0 or 1 (no gradient). */

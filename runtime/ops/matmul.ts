@@ -32,7 +32,9 @@ interface Plan {
 
 function plan(a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulOptions): Plan {
   if (a.rank < 2 || b.rank < 2) {
-    throw new Error(`matmul: operands need rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new Error(
+      `matmul: operands need rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);
@@ -50,7 +52,9 @@ function plan(a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulOp
   const na = sizeOf(aBatch);
   const nb = sizeOf(bBatch);
   if ((na !== batch && na !== 1) || (nb !== batch && nb !== 1)) {
-    throw new Error(`matmul: batch shapes ${formatShape(aBatch)} and ${formatShape(bBatch)} must match (or one be absent)`);
+    throw new Error(
+      `matmul: batch shapes ${formatShape(aBatch)} and ${formatShape(bBatch)} must match (or one be absent)`,
+    );
   }
   return {
     M,
@@ -83,7 +87,11 @@ function cpuForward(be: CpuBackend, [a, b, bias]: readonly Tensor[], attrs: Matm
   return be.fromData(out, [...p.batchShape, p.M, p.N]);
 }
 
-function gpuForward(be: WebGpuBackend, [a, b, bias]: readonly Tensor[], attrs: MatmulAttrs): Tensor {
+function gpuForward(
+  be: WebGpuBackend,
+  [a, b, bias]: readonly Tensor[],
+  attrs: MatmulAttrs,
+): Tensor {
   const p = plan(a, b, attrs);
   const out = be.empty([...p.batchShape, p.M, p.N]);
   const splits = chooseSplits(p.M, p.N, p.K, p.batch);
@@ -112,16 +120,25 @@ const matmulOp = defineOp<MatmulAttrs>({
     requireF32("matmul", ...inputs);
     return gpuForward(be, inputs, attrs);
   },
-  backward: ({ inputs: [a, b, bias], grads: [g], attrs: { transA = false, transB = false }, needsGrad }) => {
+  backward: ({
+    inputs: [a, b, bias],
+    grads: [g],
+    attrs: { transA = false, transB = false },
+    needsGrad,
+  }) => {
     // C = op(A)·op(B). See docs/runtime.md for the four cases.
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     if (needsGrad[0]) {
-      da = transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB });
+      da = transA
+        ? matmul(b, g, { transA: transB, transB: true })
+        : matmul(g, b, { transB: !transB });
       da = sumTo(da, a.shape);
     }
     if (needsGrad[1]) {
-      db = transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA });
+      db = transB
+        ? matmul(g, a, { transA: true, transB: transA })
+        : matmul(a, g, { transA: !transA });
       db = sumTo(db, b.shape);
     }
     const dbias = bias && needsGrad[2] ? sumTo(g, bias.shape) : null;

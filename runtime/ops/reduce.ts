@@ -48,7 +48,11 @@ function reduceCpuForward(be: CpuBackend, x: Tensor, { op, axes, keepDims }: Red
 
 const CHUNK = 4096;
 
-function reduceGpuForward(be: WebGpuBackend, x: Tensor, { op, axes, keepDims }: ReduceAttrs): Tensor {
+function reduceGpuForward(
+  be: WebGpuBackend,
+  x: Tensor,
+  { op, axes, keepDims }: ReduceAttrs,
+): Tensor {
   let cur = x;
   let shape = [...x.shape];
   for (const axis of [...axes].reverse()) {
@@ -58,13 +62,35 @@ function reduceGpuForward(be: WebGpuBackend, x: Tensor, { op, axes, keepDims }: 
       // Two passes: rows of CHUNK elements, then the partials.
       const rows = Math.ceil(R / CHUNK);
       const partial = be.empty([rows]);
-      encodeReduce(be.device, be.encoder(), { op, x: be.binding(cur), out: be.binding(partial), A: rows, R: CHUNK, B: 1, total: R });
+      encodeReduce(be.device, be.encoder(), {
+        op,
+        x: be.binding(cur),
+        out: be.binding(partial),
+        A: rows,
+        R: CHUNK,
+        B: 1,
+        total: R,
+      });
       const out = be.empty(shape);
-      encodeReduce(be.device, be.encoder(), { op, x: be.binding(partial), out: be.binding(out), A: 1, R: rows, B: 1 });
+      encodeReduce(be.device, be.encoder(), {
+        op,
+        x: be.binding(partial),
+        out: be.binding(out),
+        A: 1,
+        R: rows,
+        B: 1,
+      });
       cur = out;
     } else {
       const out = be.empty(shape);
-      encodeReduce(be.device, be.encoder(), { op, x: be.binding(cur), out: be.binding(out), A, R, B });
+      encodeReduce(be.device, be.encoder(), {
+        op,
+        x: be.binding(cur),
+        out: be.binding(out),
+        A,
+        R,
+        B,
+      });
       cur = out;
     }
   }
@@ -94,7 +120,8 @@ export interface ReduceOptions {
 }
 
 function axesOf(x: Tensor, axis: ReduceOptions["axis"]): number[] {
-  const list = axis === undefined ? x.shape.map((_, i) => i) : typeof axis === "number" ? [axis] : [...axis];
+  const list =
+    axis === undefined ? x.shape.map((_, i) => i) : typeof axis === "number" ? [axis] : [...axis];
   return [...new Set(list.map((a) => normalizeAxis(a, x.rank)))].sort((a, b) => a - b);
 }
 
@@ -102,7 +129,8 @@ function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions): Tensor {
   if (x.dtype !== "f32") throw new Error(`${op}: expects f32, got ${x.dtype}`);
   const axes = axesOf(x, options.axis);
   if (axes.length === 0) return reshape(x, x.shape);
-  if (axes.some((a) => x.shape[a] === 0)) throw new Error(`${op}: cannot reduce an empty axis of ${formatShape(x.shape)}`);
+  if (axes.some((a) => x.shape[a] === 0))
+    throw new Error(`${op}: cannot reduce an empty axis of ${formatShape(x.shape)}`);
   return reduceOp([x], { op, axes, keepDims: options.keepDims ?? false })[0];
 }
 

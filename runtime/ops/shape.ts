@@ -118,7 +118,11 @@ interface SliceAttrs {
 
 function sliceSpec(x: Tensor, { starts, sizes }: SliceAttrs): CopySpec {
   const strides = stridesOf(x.shape);
-  return { shape: sizes, inStrides: strides, inOffset: starts.reduce((o, s, d) => o + s * strides[d], 0) };
+  return {
+    shape: sizes,
+    inStrides: strides,
+    inOffset: starts.reduce((o, s, d) => o + s * strides[d], 0),
+  };
 }
 
 const sliceOp = defineOp<SliceAttrs>({
@@ -128,7 +132,9 @@ const sliceOp = defineOp<SliceAttrs>({
     require32("slice", x);
     return copyGpu(be, x, sliceSpec(x, attrs), attrs.sizes);
   },
-  backward: ({ inputs: [x], grads: [g], attrs }) => [padOp([g], { shape: [...x.shape], starts: attrs.starts })[0]],
+  backward: ({ inputs: [x], grads: [g], attrs }) => [
+    padOp([g], { shape: [...x.shape], starts: attrs.starts })[0],
+  ],
 });
 
 /** Zeros of `shape` with g copied in at `starts` (slice's gradient; internal). */
@@ -162,7 +168,9 @@ export function slice(x: Tensor, starts: readonly number[], ends?: readonly numb
   const e = x.shape.map((dim, d) => ends?.[d] ?? dim);
   s.forEach((start, d) => {
     if (start < 0 || e[d] > x.shape[d] || start > e[d]) {
-      throw new Error(`slice: [${start}, ${e[d]}) is out of range for axis ${d} of ${formatShape(x.shape)}`);
+      throw new Error(
+        `slice: [${start}, ${e[d]}) is out of range for axis ${d} of ${formatShape(x.shape)}`,
+      );
     }
   });
   return sliceOp([x], { starts: s, sizes: s.map((start, d) => e[d] - start) })[0];
@@ -217,8 +225,14 @@ function concatShape(xs: readonly Tensor[], axis: number): number[] {
   const shape = [...xs[0].shape];
   shape[axis] = 0;
   for (const x of xs) {
-    if (x.rank !== shape.length || x.dtype !== xs[0].dtype || x.shape.some((d, i) => i !== axis && d !== shape[i])) {
-      throw new Error(`concat: ${formatShape(x.shape)} does not match ${formatShape(xs[0].shape)} off axis ${axis}`);
+    if (
+      x.rank !== shape.length ||
+      x.dtype !== xs[0].dtype ||
+      x.shape.some((d, i) => i !== axis && d !== shape[i])
+    ) {
+      throw new Error(
+        `concat: ${formatShape(x.shape)} does not match ${formatShape(xs[0].shape)} off axis ${axis}`,
+      );
     }
     shape[axis] += x.shape[axis];
   }
@@ -237,7 +251,12 @@ const broadcastOp = defineOp<{ shape: number[] }>({
     copyCpu(be, x, { shape, inStrides: broadcastStrides(x.shape, shape), inOffset: 0 }, shape),
   webgpu: ([x], { shape }, be) => {
     require32("broadcastTo", x);
-    return copyGpu(be, x, { shape, inStrides: broadcastStrides(x.shape, shape), inOffset: 0 }, shape);
+    return copyGpu(
+      be,
+      x,
+      { shape, inStrides: broadcastStrides(x.shape, shape), inOffset: 0 },
+      shape,
+    );
   },
   backward: ({ inputs: [x], grads: [g] }) => [sumTo(g, x.shape)],
 });
@@ -253,7 +272,13 @@ const castOp = defineOp<{ dtype: DType }>({
   cpu: ([x], { dtype }, be) => be.fromData(castCpu(be, be.data(x), x.dtype, dtype), x.shape, dtype),
   webgpu: ([x], { dtype }, be) => {
     const out = be.empty(x.shape, dtype);
-    encodeCast(be.device, be.encoder(), { x: be.binding(x), out: be.binding(out), from: x.dtype, to: dtype, n: x.size });
+    encodeCast(be.device, be.encoder(), {
+      x: be.binding(x),
+      out: be.binding(out),
+      from: x.dtype,
+      to: dtype,
+      n: x.size,
+    });
     return out;
   },
   backward: ({ inputs: [x], grads: [g] }) => [x.dtype === "f32" ? cast(g, "f32") : null],

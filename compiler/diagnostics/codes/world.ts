@@ -2,7 +2,7 @@ import type { DiagnosticEntry } from "./entry.js";
 
 /**
  * PW3xxx — real-world checks. PW30xx: model directories, safetensors files, adapter targets,
- * tokenizers. (PW31xx onwards is left for dataset checks.)
+ * tokenizers. PW31xx: datasets (sampled rows, templates, lengths). PW32xx: detection data.
  */
 export const WORLD_CODES = [
   // Model directory and config.json
@@ -159,6 +159,124 @@ export const WORLD_CODES = [
     severity: "warning",
     summary: "Teacher and student use different special tokens (bos/eos/pad/unk).",
   },
+  // Datasets (PW31xx): the first `sample_rows` rows, templates, lengths
+  {
+    code: "PW3101",
+    name: "dataset-file-missing",
+    severity: "error",
+    summary: "A dataset's file or folder does not exist and no `generate:` block creates it.",
+  },
+  {
+    code: "PW3102",
+    name: "dataset-file-generated",
+    severity: "info",
+    summary: "A dataset's file does not exist yet; its `generate:` block creates it at run time.",
+  },
+  {
+    code: "PW3103",
+    name: "dataset-file-unreadable",
+    severity: "error",
+    summary:
+      "A dataset path exists but cannot be read as data (a folder, an unknown extension, no permission).",
+  },
+  {
+    code: "PW3104",
+    name: "dataset-row-malformed",
+    severity: "warning",
+    summary:
+      "A sampled row is not valid JSON/CSV (an error with `on_bad_row: fail`, which would stop the run).",
+  },
+  {
+    code: "PW3105",
+    name: "dataset-row-invalid",
+    severity: "warning",
+    summary:
+      "A sampled row does not match the dataset format's JSON Schema (an error with `on_bad_row: fail`).",
+  },
+  {
+    code: "PW3106",
+    name: "dataset-format-mismatch",
+    severity: "error",
+    summary: "Most sampled rows do not match the declared format (the data is in another format?).",
+  },
+  {
+    code: "PW3107",
+    name: "dataset-empty",
+    severity: "warning",
+    summary: "A dataset file holds no rows.",
+  },
+  {
+    code: "PW3108",
+    name: "dataset-generator-mismatch",
+    severity: "error",
+    summary: "A `generate:` block writes records of another format than the dataset declares.",
+  },
+  {
+    code: "PW3110",
+    name: "template-field-unknown",
+    severity: "error",
+    summary: "A prompt template uses a {placeholder} that is not a field of the dataset format.",
+  },
+  {
+    code: "PW3111",
+    name: "template-chat-unavailable",
+    severity: "error",
+    summary:
+      "`template: chat` needs the model's chat template, and the model's tokenizer_config.json has none.",
+  },
+  {
+    code: "PW3120",
+    name: "dataset-truncation",
+    severity: "warning",
+    summary:
+      "The estimated token lengths of the sampled rows exceed `max_length` so that truncation would cut most answers.",
+  },
+  // Detection data (PW32xx): dataset.yaml, classes, folders
+  {
+    code: "PW3201",
+    name: "detection-yaml-invalid",
+    severity: "error",
+    summary: "dataset.yaml cannot be parsed, or a key is missing or has a bad value.",
+  },
+  {
+    code: "PW3202",
+    name: "detection-names-nc-mismatch",
+    severity: "error",
+    summary: "dataset.yaml's `names` and `nc` disagree.",
+  },
+  {
+    code: "PW3203",
+    name: "detection-class-unknown",
+    severity: "error",
+    summary:
+      "A class in an inspection severity map or verdict rule is not one of the dataset's classes.",
+  },
+  {
+    code: "PW3204",
+    name: "detection-class-no-severity",
+    severity: "warning",
+    summary: "A class of the dataset has no entry in the inspection's severity map.",
+  },
+  {
+    code: "PW3205",
+    name: "detection-images-missing",
+    severity: "error",
+    summary:
+      "An image folder or list named by dataset.yaml (`path`, `train`, `val`, `test`) does not exist.",
+  },
+  {
+    code: "PW3206",
+    name: "detection-labels-missing",
+    severity: "warning",
+    summary:
+      "An image folder has no matching `labels` folder: every image would count as background.",
+  },
+  {
+    code: "PW3207",
+    name: "detection-classes-mismatch",
+    severity: "error",
+    summary: "A detector's `classes` list disagrees with the class names of the data it trains on.",
+  },
 ] as const satisfies readonly DiagnosticEntry[];
 
 /** The codes above, by name, so that callers never spell a code by hand. */
@@ -188,4 +306,22 @@ export const WORLD = {
   distillLogitSizeMismatch: "PW3033",
   distillVocabMismatch: "PW3034",
   distillSpecialTokensMismatch: "PW3035",
+  datasetFileMissing: "PW3101",
+  datasetFileGenerated: "PW3102",
+  datasetFileUnreadable: "PW3103",
+  datasetRowMalformed: "PW3104",
+  datasetRowInvalid: "PW3105",
+  datasetFormatMismatch: "PW3106",
+  datasetEmpty: "PW3107",
+  datasetGeneratorMismatch: "PW3108",
+  templatePlaceholderUnknown: "PW3110",
+  templateChatUnavailable: "PW3111",
+  datasetTruncation: "PW3120",
+  detectionYamlInvalid: "PW3201",
+  detectionNamesNcMismatch: "PW3202",
+  detectionClassUnknown: "PW3203",
+  detectionClassNoSeverity: "PW3204",
+  detectionImagesMissing: "PW3205",
+  detectionLabelsMissing: "PW3206",
+  detectionClassesMismatch: "PW3207",
 } as const;

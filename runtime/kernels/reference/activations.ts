@@ -46,7 +46,8 @@ export function activationGrad(kind: Activation, x: number): number {
     const s = sigmoid(x);
     return s * (1 + x * (1 - s));
   }
-  if (kind === "gelu") return 0.5 * erfc(-x / Math.SQRT2) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+  if (kind === "gelu")
+    return 0.5 * erfc(-x / Math.SQRT2) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
   const s = sigmoid(2 * K * (x + 0.044715 * x ** 3));
   return s + 2 * x * s * (1 - s) * K * (1 + 3 * 0.044715 * x * x);
 }
@@ -63,8 +64,15 @@ export function swiGluForwardReference(gate: Arr, up: Arr): Float64Array {
   return Float64Array.from(gate as ArrayLike<number>, (g, i) => activation("silu", g) * up[i]);
 }
 
-export function swiGluBackwardReference(gate: Arr, up: Arr, dy: Arr): { dgate: Float64Array; dup: Float64Array } {
-  const dgate = Float64Array.from(gate as ArrayLike<number>, (g, i) => dy[i] * up[i] * activationGrad("silu", g));
+export function swiGluBackwardReference(
+  gate: Arr,
+  up: Arr,
+  dy: Arr,
+): { dgate: Float64Array; dup: Float64Array } {
+  const dgate = Float64Array.from(
+    gate as ArrayLike<number>,
+    (g, i) => dy[i] * up[i] * activationGrad("silu", g),
+  );
   const dup = Float64Array.from(gate as ArrayLike<number>, (g, i) => dy[i] * activation("silu", g));
   return { dgate, dup };
 }

@@ -9,7 +9,14 @@ type Arr = ArrayLike<number>;
 function dims(s: AttentionShape) {
   const Tq = s.queries;
   const Tk = s.keys ?? s.queries;
-  return { Tq, Tk, D: s.headDim, off: Tk - Tq, group: s.heads / s.kvHeads, scale: s.scale ?? 1 / Math.sqrt(s.headDim) };
+  return {
+    Tq,
+    Tk,
+    D: s.headDim,
+    off: Tk - Tq,
+    group: s.heads / s.kvHeads,
+    scale: s.scale ?? 1 / Math.sqrt(s.headDim),
+  };
 }
 
 /** Attention probabilities P[b][h][i][j] (zero above the causal diagonal). */
@@ -24,7 +31,9 @@ function probabilities(s: AttentionShape, q: Arr, k: Arr): Float64Array {
         let m = -Infinity;
         for (let j = 0; j <= off + i; j++) {
           let dot = 0;
-          for (let d = 0; d < D; d++) dot += q[((b * Tq + i) * s.heads + h) * D + d] * k[((b * Tk + j) * s.kvHeads + kvh) * D + d];
+          for (let d = 0; d < D; d++)
+            dot +=
+              q[((b * Tq + i) * s.heads + h) * D + d] * k[((b * Tk + j) * s.kvHeads + kvh) * D + d];
           P[row + j] = dot * scale;
           m = Math.max(m, P[row + j]);
         }

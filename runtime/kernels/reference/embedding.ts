@@ -1,7 +1,11 @@
 /** CPU reference for the embedding lookup and its scatter-add gradient, float64. */
 import type { EmbeddingShape } from "../embedding.js";
 
-export function embeddingForwardReference(s: EmbeddingShape, ids: ArrayLike<number>, table: ArrayLike<number>): Float64Array {
+export function embeddingForwardReference(
+  s: EmbeddingShape,
+  ids: ArrayLike<number>,
+  table: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(s.tokens * s.dim);
   for (let t = 0; t < s.tokens; t++) {
     if (ids[t] >= s.vocab) continue;

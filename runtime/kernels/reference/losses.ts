@@ -91,7 +91,8 @@ export function kdLossReference(
   for (const [r, zs, zt] of rows) {
     const o = r * s.cols;
     for (let i = 0; i < s.cols; i++) {
-      dstudent[o + i] = (T * (Math.exp(student[o + i] / T - zs) - Math.exp(teacher[o + i] / T - zt))) / count;
+      dstudent[o + i] =
+        (T * (Math.exp(student[o + i] / T - zs) - Math.exp(teacher[o + i] / T - zt))) / count;
     }
   }
   return { loss: count > 0 ? sum / count : 0, count, dstudent };

@@ -51,7 +51,10 @@ export function nf4Code(x: number): number {
 }
 
 /** Per-block f32 absmax and packed codes. */
-export function quantizeNf4Blocks(w: ArrayLike<number>): { codes: Uint8Array; absmax: Float32Array } {
+export function quantizeNf4Blocks(w: ArrayLike<number>): {
+  codes: Uint8Array;
+  absmax: Float32Array;
+} {
   const n = w.length;
   const blocks = Math.ceil(n / NF4_BLOCK);
   const codes = new Uint8Array(Math.ceil(n / 2));

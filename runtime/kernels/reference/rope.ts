@@ -6,7 +6,13 @@ import { ropeInvFreq, type RopeShape } from "../rope.js";
 
 type Arr = ArrayLike<number>;
 
-function rotate(s: RopeShape, x: Arr, positions: ArrayLike<number>, theta: number, sign: number): Float64Array {
+function rotate(
+  s: RopeShape,
+  x: Arr,
+  positions: ArrayLike<number>,
+  theta: number,
+  sign: number,
+): Float64Array {
   const half = s.headDim / 2;
   const inv = ropeInvFreq(theta, s.headDim);
   const y = new Float64Array(s.tokens * s.heads * s.headDim);
@@ -27,10 +33,46 @@ function rotate(s: RopeShape, x: Arr, positions: ArrayLike<number>, theta: numbe
   return y;
 }
 
-export function ropeForwardReference(s: RopeShape, x: Arr, positions: ArrayLike<number>, theta: number): Float64Array {
+export function ropeForwardReference(
+  s: RopeShape,
+  x: Arr,
+  positions: ArrayLike<number>,
+  theta: number,
+): Float64Array {
   return rotate(s, x, positions, theta, 1);
 }
 
-export function ropeBackwardReference(s: RopeShape, dy: Arr, positions: ArrayLike<number>, theta: number): Float64Array {
+export function ropeBackwardReference(
+  s: RopeShape,
+  dy: Arr,
+  positions: ArrayLike<number>,
+  theta: number,
+): Float64Array {
   return rotate(s, dy, positions, theta, -1);
+}
+
+/** The rotation with a precomputed (cos, sin) table — what the kernel does — for the CPU backend. */
+export function ropeWithTable(
+  s: RopeShape,
+  x: Arr,
+  positions: ArrayLike<number>,
+  table: ArrayLike<number>,
+  sign: number,
+): Float64Array {
+  const half = s.headDim / 2;
+  const y = new Float64Array(s.tokens * s.heads * s.headDim);
+  for (let t = 0; t < s.tokens; t++) {
+    for (let h = 0; h < s.heads; h++) {
+      const base = (t * s.heads + h) * s.headDim;
+      for (let i = 0; i < half; i++) {
+        const c = table[2 * (positions[t] * half + i)];
+        const sn = sign * table[2 * (positions[t] * half + i) + 1];
+        const x1 = x[base + i];
+        const x2 = x[base + i + half];
+        y[base + i] = x1 * c - x2 * sn;
+        y[base + i + half] = x2 * c + x1 * sn;
+      }
+    }
+  }
+  return y;
 }

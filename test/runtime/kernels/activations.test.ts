@@ -16,7 +16,16 @@ import {
   swiGluBackwardReference,
   swiGluForwardReference,
 } from "../../../runtime/kernels/reference/activations.js";
-import { GpuScratch, dotLoss, expectClose, expectGradientMatches, freshSeed, randn, rngFor, toF64 } from "./llm-kernel-helpers.js";
+import {
+  GpuScratch,
+  dotLoss,
+  expectClose,
+  expectGradientMatches,
+  freshSeed,
+  randn,
+  rngFor,
+  toF64,
+} from "./llm-kernel-helpers.js";
 
 const seed = freshSeed();
 const kinds: Activation[] = ["silu", "gelu", "gelu_tanh"];
@@ -33,8 +42,12 @@ describeWebGPU(`activation kernels (seed ${seed})`, () => {
       const { device } = await gpu();
       const s = new GpuScratch(device);
       const n = 1000 + 37;
-      const x = inputs(n, 1), dy = randn(rngFor(seed, 2), n);
-      const bx = s.upload(x), bdy = s.upload(dy), y = s.empty(n), dx = s.empty(n);
+      const x = inputs(n, 1),
+        dy = randn(rngFor(seed, 2), n);
+      const bx = s.upload(x),
+        bdy = s.upload(dy),
+        y = s.empty(n),
+        dx = s.empty(n);
       s.run((enc) => {
         encodeActivationForward(device, enc, kind, n, { x: bx, y });
         encodeActivationBackward(device, enc, kind, n, { x: bx, dy: bdy, dx });
@@ -46,7 +59,8 @@ describeWebGPU(`activation kernels (seed ${seed})`, () => {
       // elementwise relative accuracy too (the far tails are tiny but should not be garbage)
       for (let i = 0; i < n; i++) {
         const ref = activation(kind, x[i]);
-        if (Math.abs(ref) > 1e-30) expect(Math.abs(gy[i] - ref) / Math.abs(ref), `${kind}(${x[i]})`).toBeLessThan(2e-4);
+        if (Math.abs(ref) > 1e-30)
+          expect(Math.abs(gy[i] - ref) / Math.abs(ref), `${kind}(${x[i]})`).toBeLessThan(2e-4);
       }
       s.dispose();
     });
@@ -55,9 +69,15 @@ describeWebGPU(`activation kernels (seed ${seed})`, () => {
     const { device } = await gpu();
     const s = new GpuScratch(device);
     const n = 777;
-    const gate = inputs(n, 3), up = randn(rngFor(seed, 4), n), dy = randn(rngFor(seed, 5), n);
-    const bg = s.upload(gate), bu = s.upload(up), bdy = s.upload(dy);
-    const y = s.empty(n), dg = s.empty(n), du = s.empty(n);
+    const gate = inputs(n, 3),
+      up = randn(rngFor(seed, 4), n),
+      dy = randn(rngFor(seed, 5), n);
+    const bg = s.upload(gate),
+      bu = s.upload(up),
+      bdy = s.upload(dy);
+    const y = s.empty(n),
+      dg = s.empty(n),
+      du = s.empty(n);
     s.run((enc) => {
       encodeSwiGluForward(device, enc, n, { gate: bg, up: bu, y });
       encodeSwiGluBackward(device, enc, n, { gate: bg, up: bu, dy: bdy, dgate: dg, dup: du });
@@ -87,7 +107,8 @@ describe("activation references", () => {
     });
   }
   it("SwiGLU gradients match finite differences", () => {
-    const gate = toF64(randn(rngFor(seed, 8), 20, 2)), up = toF64(randn(rngFor(seed, 9), 20));
+    const gate = toF64(randn(rngFor(seed, 8), 20, 2)),
+      up = toF64(randn(rngFor(seed, 9), 20));
     const dy = randn(rngFor(seed, 10), 20);
     const g = swiGluBackwardReference(gate, up, dy);
     const loss = () => dotLoss(swiGluForwardReference(gate, up), dy);

@@ -1,8 +1,24 @@
 import { describe, it } from "vitest";
 import { describeWebGPU, gpu } from "../../support/webgpu.js";
-import { encodeAttentionBackward, encodeAttentionForward, type AttentionShape } from "../../../runtime/kernels/attention.js";
-import { attentionBackwardReference, attentionForwardReference } from "../../../runtime/kernels/reference/attention.js";
-import { GpuScratch, dotLoss, expectClose, expectGradientMatches, freshSeed, randn, rngFor, toF64 } from "./llm-kernel-helpers.js";
+import {
+  encodeAttentionBackward,
+  encodeAttentionForward,
+  type AttentionShape,
+} from "../../../runtime/kernels/attention.js";
+import {
+  attentionBackwardReference,
+  attentionForwardReference,
+} from "../../../runtime/kernels/reference/attention.js";
+import {
+  GpuScratch,
+  dotLoss,
+  expectClose,
+  expectGradientMatches,
+  freshSeed,
+  randn,
+  rngFor,
+  toF64,
+} from "./llm-kernel-helpers.js";
 
 const seed = freshSeed();
 
@@ -25,14 +41,32 @@ describeWebGPU(`causal attention kernels (seed ${seed})`, () => {
       const s = new GpuScratch(device);
       const rng = rngFor(seed, n);
       const z = sizes(shape);
-      const q = randn(rng, z.q), k = randn(rng, z.kv), v = randn(rng, z.kv), dout = randn(rng, z.q);
+      const q = randn(rng, z.q),
+        k = randn(rng, z.kv),
+        v = randn(rng, z.kv),
+        dout = randn(rng, z.q);
       const [bq, bk, bv, bdo] = [q, k, v, dout].map((a) => s.upload(a));
       const rows = shape.batch * shape.heads * shape.queries;
-      const o = s.empty(z.q), lse = s.empty(rows), dvec = s.empty(rows);
-      const dq = s.empty(z.q), dk = s.empty(z.kv), dv = s.empty(z.kv);
+      const o = s.empty(z.q),
+        lse = s.empty(rows),
+        dvec = s.empty(rows);
+      const dq = s.empty(z.q),
+        dk = s.empty(z.kv),
+        dv = s.empty(z.kv);
       s.run((enc) => {
         encodeAttentionForward(device, enc, shape, { q: bq, k: bk, v: bv, o, lse });
-        encodeAttentionBackward(device, enc, shape, { q: bq, k: bk, v: bv, o, lse, dout: bdo, dvec, dq, dk, dv });
+        encodeAttentionBackward(device, enc, shape, {
+          q: bq,
+          k: bk,
+          v: bv,
+          o,
+          lse,
+          dout: bdo,
+          dvec,
+          dq,
+          dk,
+          dv,
+        });
       });
       expectClose(await s.read(o, z.q), attentionForwardReference(shape, q, k, v), "O");
       const ref = attentionBackwardReference(shape, q, k, v, dout);
@@ -46,12 +80,31 @@ describeWebGPU(`causal attention kernels (seed ${seed})`, () => {
   it("decodes against a longer key cache (queries at the end of the sequence)", async () => {
     const { device } = await gpu();
     const s = new GpuScratch(device);
-    const shape: AttentionShape = { batch: 2, heads: 4, kvHeads: 2, headDim: 8, queries: 5, keys: 23, scale: 0.3 };
+    const shape: AttentionShape = {
+      batch: 2,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 8,
+      queries: 5,
+      keys: 23,
+      scale: 0.3,
+    };
     const z = sizes(shape);
     const rng = rngFor(seed, 30);
-    const q = randn(rng, z.q), k = randn(rng, z.kv), v = randn(rng, z.kv);
-    const o = s.empty(z.q), lse = s.empty(shape.batch * shape.heads * shape.queries);
-    s.run((enc) => encodeAttentionForward(device, enc, shape, { q: s.upload(q), k: s.upload(k), v: s.upload(v), o, lse }));
+    const q = randn(rng, z.q),
+      k = randn(rng, z.kv),
+      v = randn(rng, z.kv);
+    const o = s.empty(z.q),
+      lse = s.empty(shape.batch * shape.heads * shape.queries);
+    s.run((enc) =>
+      encodeAttentionForward(device, enc, shape, {
+        q: s.upload(q),
+        k: s.upload(k),
+        v: s.upload(v),
+        o,
+        lse,
+      }),
+    );
     expectClose(await s.read(o, z.q), attentionForwardReference(shape, q, k, v), "O");
     s.dispose();
   });

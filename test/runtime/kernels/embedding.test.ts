@@ -1,8 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { describeWebGPU, gpu } from "../../support/webgpu.js";
-import { embeddingSortEntries, encodeEmbeddingBackward, encodeEmbeddingForward, type EmbeddingShape } from "../../../runtime/kernels/embedding.js";
-import { embeddingBackwardReference, embeddingForwardReference } from "../../../runtime/kernels/reference/embedding.js";
-import { GpuScratch, dotLoss, expectClose, expectGradientMatches, freshSeed, randn, rngFor, toF64 } from "./llm-kernel-helpers.js";
+import {
+  embeddingSortEntries,
+  encodeEmbeddingBackward,
+  encodeEmbeddingForward,
+  type EmbeddingShape,
+} from "../../../runtime/kernels/embedding.js";
+import {
+  embeddingBackwardReference,
+  embeddingForwardReference,
+} from "../../../runtime/kernels/reference/embedding.js";
+import {
+  GpuScratch,
+  dotLoss,
+  expectClose,
+  expectGradientMatches,
+  freshSeed,
+  randn,
+  rngFor,
+  toF64,
+} from "./llm-kernel-helpers.js";
 
 const seed = freshSeed();
 
@@ -19,17 +36,31 @@ describeWebGPU(`embedding kernels (seed ${seed})`, () => {
       const rng = rngFor(seed, n);
       const ids = Uint32Array.from({ length: shape.tokens }, () => rng.int(shape.vocab));
       if (shape.tokens > 2) ids[1] = shape.vocab + 5; // out of range: zeros, no gradient
-      const table = randn(rng, shape.vocab * shape.dim), dout = randn(rng, shape.tokens * shape.dim);
-      const bids = s.upload(ids), btable = s.upload(table), bdout = s.upload(dout);
-      const out = s.empty(shape.tokens * shape.dim), dtable = s.upload(new Float32Array(table.length).fill(7));
+      const table = randn(rng, shape.vocab * shape.dim),
+        dout = randn(rng, shape.tokens * shape.dim);
+      const bids = s.upload(ids),
+        btable = s.upload(table),
+        bdout = s.upload(dout);
+      const out = s.empty(shape.tokens * shape.dim),
+        dtable = s.upload(new Float32Array(table.length).fill(7));
       const keys = s.empty(2 * embeddingSortEntries(shape.tokens));
       const run = () =>
         s.run((enc) => {
           encodeEmbeddingForward(device, enc, shape, { ids: bids, table: btable, out });
-          encodeEmbeddingBackward(device, enc, shape, { ids: bids, dout: bdout, keys, dtable }, { paddingId });
+          encodeEmbeddingBackward(
+            device,
+            enc,
+            shape,
+            { ids: bids, dout: bdout, keys, dtable },
+            { paddingId },
+          );
         });
       run();
-      expectClose(await s.read(out, shape.tokens * shape.dim), embeddingForwardReference(shape, ids, table), "out");
+      expectClose(
+        await s.read(out, shape.tokens * shape.dim),
+        embeddingForwardReference(shape, ids, table),
+        "out",
+      );
       const first = await s.read(dtable, table.length);
       expectClose(first, embeddingBackwardReference(shape, ids, dout, paddingId), "dtable");
       run();
@@ -46,6 +77,11 @@ describe("embedding reference", () => {
     const table = toF64(randn(rngFor(seed, 9), 12));
     const dout = randn(rngFor(seed, 10), 18);
     const g = embeddingBackwardReference(shape, ids, dout);
-    expectGradientMatches(() => dotLoss(embeddingForwardReference(shape, ids, table), dout), table, g, "dtable");
+    expectGradientMatches(
+      () => dotLoss(embeddingForwardReference(shape, ids, table), dout),
+      table,
+      g,
+      "dtable",
+    );
   });
 });

@@ -58,8 +58,13 @@ export class GpuScratch {
 }
 
 /** max|actual − expected| / max(max|expected|, floor): the normwise relative error. */
-export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 1e-6): number {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+export function relError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  floor = 1e-6,
+): number {
+  if (actual.length !== expected.length)
+    throw new Error(`length ${actual.length} != ${expected.length}`);
   let maxDiff = 0;
   let maxRef = floor;
   for (let i = 0; i < expected.length; i++) {

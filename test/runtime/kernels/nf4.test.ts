@@ -9,7 +9,10 @@ import {
   nf4GpuBytes,
   quantizeNf4Gpu,
 } from "../../../runtime/kernels/nf4.js";
-import { encodeNf4MatmulBackward, encodeNf4MatmulForward } from "../../../runtime/kernels/nf4-matmul.js";
+import {
+  encodeNf4MatmulBackward,
+  encodeNf4MatmulForward,
+} from "../../../runtime/kernels/nf4-matmul.js";
 import {
   dequantizeNf4Reference,
   dynamicCode,
@@ -123,7 +126,8 @@ describeWebGPU(`NF4 kernels (seed ${seed})`, () => {
       const absmax = gw.weight.absmax ?? s.empty(blocks);
       const out = s.empty(numel);
       s.run((enc) => {
-        if (gw.weight.dq) encodeNf4AbsmaxDequantize(device, enc, blocks, { ...gw.weight.dq, absmax });
+        if (gw.weight.dq)
+          encodeNf4AbsmaxDequantize(device, enc, blocks, { ...gw.weight.dq, absmax });
         encodeNf4Dequantize(device, enc, numel, { codes: gw.weight.codes, absmax, out });
       });
       expectClose(await s.read(out, numel), dequantizeNf4Reference(ref), "dequantised W", 1e-6);
@@ -148,8 +152,11 @@ describeWebGPU(`NF4 kernels (seed ${seed})`, () => {
         const w = randn(rng, O * I, 0.1);
         const x = randn(rng, T * I);
         const dy = randn(rng, T * O);
-        const bw = s.upload(w), bx = s.upload(x), bdy = s.upload(dy);
-        const y = s.empty(T * O), dx = s.empty(T * I);
+        const bw = s.upload(w),
+          bx = s.upload(x),
+          bdy = s.upload(dy);
+        const y = s.empty(T * O),
+          dx = s.empty(T * I);
         let gw!: ReturnType<typeof quantizeNf4Gpu>;
         s.run((enc) => (gw = quantizeNf4Gpu(device, enc, bw, O * I, { doubleQuant })));
         s.run((enc) => {
@@ -159,7 +166,9 @@ describeWebGPU(`NF4 kernels (seed ${seed})`, () => {
         const wq = dequantizeNf4Reference(quantizeNf4Reference(w, { doubleQuant }));
         expectClose(await s.read(y, T * O), matmulReference(x, wq, T, O, I, { b: "nk" }), "Y");
         expectClose(await s.read(dx, T * I), matmulReference(dy, wq, T, I, O), "dX");
-        expect(nf4GpuBytes(gw.weight)).toBe(nf4StorageBytes({ numel: O * I, dq: gw.weight.dq && ({} as never) }));
+        expect(nf4GpuBytes(gw.weight)).toBe(
+          nf4StorageBytes({ numel: O * I, dq: gw.weight.dq && ({} as never) }),
+        );
         s.dispose();
         gw.scratch.forEach((b) => b.destroy());
       });

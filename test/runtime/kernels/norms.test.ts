@@ -1,10 +1,32 @@
 import { describe, it } from "vitest";
 import { describeWebGPU, gpu } from "../../support/webgpu.js";
-import { encodeRmsNormBackward, encodeRmsNormForward, type NormShape } from "../../../runtime/kernels/rmsnorm.js";
-import { encodeLayerNormBackward, encodeLayerNormForward } from "../../../runtime/kernels/layernorm.js";
-import { rmsNormBackwardReference, rmsNormForwardReference } from "../../../runtime/kernels/reference/rmsnorm.js";
-import { layerNormBackwardReference, layerNormForwardReference } from "../../../runtime/kernels/reference/layernorm.js";
-import { GpuScratch, dotLoss, expectClose, expectGradientMatches, freshSeed, randn, rngFor, toF64 } from "./llm-kernel-helpers.js";
+import {
+  encodeRmsNormBackward,
+  encodeRmsNormForward,
+  type NormShape,
+} from "../../../runtime/kernels/rmsnorm.js";
+import {
+  encodeLayerNormBackward,
+  encodeLayerNormForward,
+} from "../../../runtime/kernels/layernorm.js";
+import {
+  rmsNormBackwardReference,
+  rmsNormForwardReference,
+} from "../../../runtime/kernels/reference/rmsnorm.js";
+import {
+  layerNormBackwardReference,
+  layerNormForwardReference,
+} from "../../../runtime/kernels/reference/layernorm.js";
+import {
+  GpuScratch,
+  dotLoss,
+  expectClose,
+  expectGradientMatches,
+  freshSeed,
+  randn,
+  rngFor,
+  toF64,
+} from "./llm-kernel-helpers.js";
 
 const seed = freshSeed();
 const shapes: NormShape[] = [
@@ -27,7 +49,10 @@ describeWebGPU(`RMSNorm and LayerNorm kernels (seed ${seed})`, () => {
       const s = new GpuScratch(device);
       const { x, w, dy } = data(shape, n);
       const [bx, bw, bdy] = [x, w, dy].map((a) => s.upload(a));
-      const y = s.empty(x.length), rstd = s.empty(shape.rows), dx = s.empty(x.length), dw = s.empty(shape.dim);
+      const y = s.empty(x.length),
+        rstd = s.empty(shape.rows),
+        dx = s.empty(x.length),
+        dw = s.empty(shape.dim);
       s.run((enc) => {
         encodeRmsNormForward(device, enc, shape, { x: bx, w: bw, y, rstd });
         encodeRmsNormBackward(device, enc, shape, { x: bx, w: bw, rstd, dy: bdy, dx, dw });
@@ -45,8 +70,11 @@ describeWebGPU(`RMSNorm and LayerNorm kernels (seed ${seed})`, () => {
       const s = new GpuScratch(device);
       const { x, w, b, dy } = data(shape, n + 10);
       const [bx, bw, bb, bdy] = [x, w, b, dy].map((a) => s.upload(a));
-      const y = s.empty(x.length), stats = s.empty(2 * shape.rows), dx = s.empty(x.length);
-      const dw = s.empty(shape.dim), db = s.empty(shape.dim);
+      const y = s.empty(x.length),
+        stats = s.empty(2 * shape.rows),
+        dx = s.empty(x.length);
+      const dw = s.empty(shape.dim),
+        db = s.empty(shape.dim);
       s.run((enc) => {
         encodeLayerNormForward(device, enc, shape, { x: bx, w: bw, b: bb, y, stats });
         encodeLayerNormBackward(device, enc, shape, { x: bx, w: bw, stats, dy: bdy, dx, dw, db });
@@ -55,8 +83,16 @@ describeWebGPU(`RMSNorm and LayerNorm kernels (seed ${seed})`, () => {
       const bk = layerNormBackwardReference(shape, x, w, dy);
       expectClose(await s.read(y, x.length), f.y, "y");
       const st = await s.read(stats, 2 * shape.rows);
-      expectClose(st.filter((_, i) => i % 2 === 0), f.mean, "mean");
-      expectClose(st.filter((_, i) => i % 2 === 1), f.rstd, "rstd");
+      expectClose(
+        st.filter((_, i) => i % 2 === 0),
+        f.mean,
+        "mean",
+      );
+      expectClose(
+        st.filter((_, i) => i % 2 === 1),
+        f.rstd,
+        "rstd",
+      );
       expectClose(await s.read(dx, x.length), bk.dx, "dx");
       expectClose(await s.read(dw, shape.dim), bk.dw, "dw");
       expectClose(await s.read(db, shape.dim), bk.db, "db");

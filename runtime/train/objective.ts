@@ -1,0 +1,57 @@
+/**
+ * Training objectives: what the loss of one micro-batch is. The trainer weights each
+ * micro-batch's token-mean loss by its share of the optimizer step's loss tokens, so every
+ * objective returns means over the micro-batch's unmasked targets (the −100 mask).
+ */
+import type { Tensor } from "../tensor/tensor.js";
+import { fromArray } from "../tensor/creation.js";
+import { reshape } from "../ops/shape.js";
+import { crossEntropy } from "../ops/cross-entropy.js";
+import type { Backend } from "../backend/backend.js";
+import type { CausalLM } from "./causal-lm.js";
+import type { MicroBatch } from "./batches.js";
+
+export interface ObjectiveOutput {
+  /** The loss to differentiate: a scalar, mean over the micro-batch's loss tokens. */
+  loss: Tensor;
+  /** Named components to log (same weighting), e.g. hard_loss / soft_loss. */
+  parts?: Record<string, Tensor>;
+}
+
+export interface Objective {
+  /** Short name recorded in checkpoints (a resume with another objective is refused). */
+  readonly name: string;
+  /** Settings that must match on resume (temperature, alpha, …). */
+  settings(): Record<string, unknown>;
+  /** Called inside the trainer's tidy, with grad mode on. */
+  microBatchLoss(model: CausalLM, batch: MicroBatch, backend: Backend): ObjectiveOutput;
+}
+
+/** Input ids of a micro-batch as an i32 [B, T] tensor. */
+export function inputIdsTensor(batch: MicroBatch, backend: Backend): Tensor {
+  return fromArray(batch.inputIds.flat(), [batch.batch, batch.length], { backend, dtype: "i32" });
+}
+
+export function targetsTensor(batch: MicroBatch, backend: Backend): Tensor {
+  return fromArray(batch.targets, [batch.batch * batch.length], { backend, dtype: "i32" });
+}
+
+/** Logits [B, T, V] → rows [B·T, V]. */
+export function logitRows(logits: Tensor): Tensor {
+  const V = logits.shape[logits.rank - 1];
+  return reshape(logits, [-1, V]);
+}
+
+export function modelLogits(model: CausalLM, batch: MicroBatch, backend: Backend): Tensor {
+  return model.forward(inputIdsTensor(batch, backend), { attentionMask: batch.attentionMask });
+}
+
+/** Next-token cross-entropy (SFT: answer tokens; pre-training: every token). */
+export const crossEntropyObjective: Objective = {
+  name: "cross_entropy",
+  settings: () => ({}),
+  microBatchLoss(model, batch, backend) {
+    const logits = modelLogits(model, batch, backend);
+    return { loss: crossEntropy(logitRows(logits), targetsTensor(batch, backend)) };
+  },
+};
