@@ -1,18 +1,24 @@
-// Bundles the CLI into dist/pipe.mjs with esbuild: one file loads far faster than hundreds of
+// Bundles the CLI into dist/pipe.js (+ lazily loaded chunks) with esbuild: a bundle loads far faster than hundreds of
 // ES modules (Node start-up matters: `pipe check` must answer in well under 300 ms).
 // Native and heavy optional packages stay external and load lazily.
 import { build } from "esbuild";
 
+import { rmSync } from "node:fs";
+
+rmSync("dist", { recursive: true, force: true });
 await build({
   entryPoints: ["cli/bin.ts"],
-  outfile: "dist/pipe.mjs",
+  outdir: "dist",
+  entryNames: "pipe",
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  splitting: false,
+  // Commands import their implementations lazily; splitting keeps each in its own chunk, so
+  // `pipe check` never compiles the runtime, Prettier glue or detection code.
+  splitting: true,
   sourcemap: "linked",
-  minify: false,
   external: ["webgpu", "prettier", "@tensorflow/*", "tsx", "vitest"],
   mainFields: ["module", "main"],
   banner: {

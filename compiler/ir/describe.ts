@@ -110,7 +110,8 @@ export function describeNode(node: IrNode): string {
       const c = (s.config ?? {}) as Record<string, Json>;
       return join(
         "llama",
-        typeof c.num_hidden_layers === "number" && `${plural(c.num_hidden_layers, "layer")} × ${c.hidden_size}`,
+        typeof c.num_hidden_layers === "number" &&
+          `${plural(c.num_hidden_layers, "layer")} × ${c.hidden_size}`,
         String(s.dtype),
       );
     }
