@@ -47,14 +47,3 @@ export interface DraftGraph {
   eliminated: EliminatedStage[];
   passes: string[];
 }
-
-export function nodeMap(graph: DraftGraph): Map<string, DraftNode> {
-  return new Map(graph.nodes.map((n) => [n.id, n]));
-}
-
-/** Nodes that read each node (by id). */
-export function consumersOf(graph: DraftGraph): Map<string, DraftNode[]> {
-  const out = new Map<string, DraftNode[]>(graph.nodes.map((n) => [n.id, []]));
-  for (const n of graph.nodes) for (const i of n.inputs) out.get(i.node)?.push(n);
-  return out;
-}

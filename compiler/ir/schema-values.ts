@@ -140,12 +140,4 @@ export const Annotations = Type.Object(
 );
 export type Annotations = Static<typeof Annotations>;
 
-/** One input of a node: the producing node and which of its named outputs. */
-export const NodeInput = Obj({
-  port: Type.String({ pattern: "^[a-z_]+(\\.[a-z_]+)*(\\[\\d+\\])?$" }),
-  node: Str,
-  output: Opt(Str),
-});
-export type NodeInput = Static<typeof NodeInput>;
-
 export const SHA256 = Type.String({ pattern: "^[0-9a-f]{64}$" });

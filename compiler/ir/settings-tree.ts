@@ -155,12 +155,7 @@ export function isObject(value: Json | undefined): value is { [key: string]: Jso
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A reference to another stage, as the semantic analysis resolves it. */
-export interface StageRef {
-  $ref: string;
-  type: string;
-}
-
+/** A reference to another stage, as the semantic analysis resolves it: `{ $ref, type }`. */
 export function isStageRef(value: Json | undefined): value is { $ref: string; type: string } {
   return isObject(value) && typeof value.$ref === "string";
 }

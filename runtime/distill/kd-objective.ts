@@ -13,7 +13,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { add, scale } from "../ops/elementwise.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { kdLoss } from "../ops/kd-loss.js";
-import type { CausalLM } from "../train/causal-lm.js";
+import { modelBackend, type CausalLM } from "../train/causal-lm.js";
 import type { Objective } from "../train/objective.js";
 import { logitRows, modelLogits, targetsTensor } from "../train/objective.js";
 import { checkLogitWidths } from "./vocabulary.js";
@@ -35,6 +35,9 @@ export function kdObjective(options: KdOptions): Objective {
     name: "logit_kd",
     settings: () => ({ temperature, alpha }),
     microBatchLoss(student, batch, backend) {
+      if (modelBackend(teacher) !== backend) {
+        throw new Error("teacher and student must live on the same backend (device)");
+      }
       const teacherLogits = noGrad(() => logitRows(modelLogits(teacher, batch, backend)));
       const studentLogits = logitRows(modelLogits(student, batch, backend));
       checkLogitWidths(teacherLogits.shape[1], studentLogits.shape[1]);

@@ -4,8 +4,8 @@
  * then a pairwise tree), so the result is deterministic. With no unmasked row the loss is 0
  * (PyTorch gives NaN there; a NaN would poison a training run over a fully padded batch).
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { createStorageBuffer, dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { createStorageBuffer, dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 
 export const MASKED_MEAN_THREADS = 256;
 
@@ -48,7 +48,7 @@ export function encodeMaskedMean(
     device,
     {
       code: WGSL,
-      bindings: [cachedUniform(device, packWords([rows])), buf.rowLoss, buf.labels, buf.out],
+      bindings: [uniformBuffer(device, packWords([rows])), buf.rowLoss, buf.labels, buf.out],
       workgroups: [1],
       label: "masked-mean",
     },

@@ -4,8 +4,8 @@
  *   dx = rstd · (dy·w − x̂ · mean(dy·w·x̂))        one invocation per row
  *   dw = Σ_rows dy·x̂                             one invocation per column (deterministic)
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 
 const HEADER = /* wgsl */ `
@@ -72,7 +72,7 @@ export interface NormShape {
 }
 
 function params(device: GPUDevice, s: NormShape): GPUBuffer {
-  return cachedUniform(device, packWords([s.rows, s.dim, { f32: s.eps }]));
+  return uniformBuffer(device, packWords([s.rows, s.dim, { f32: s.eps }]));
 }
 
 export function encodeRmsNormForward(

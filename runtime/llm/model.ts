@@ -42,6 +42,16 @@ export interface ForwardOptions {
   lastOnly?: boolean;
 }
 
+/** One forward call's inputs and shared layer context (see `LlamaModel.prepare`). */
+export interface ForwardPass {
+  /** i32 [B, T]. */
+  ids: Tensor;
+  /** Prompt-tuning positions in front of the tokens (0 without prompt tuning). */
+  virtualTokens: number;
+  lastOnly: boolean;
+  ctx: LayerContext;
+}
+
 /** Where the weights of a model come from. */
 export type WeightSource = (name: string, shape: readonly number[]) => ArrayLike<number>;
 
@@ -254,8 +264,21 @@ export class LlamaModel {
 
   /** Logits [B, T, vocab] (or [B, 1, vocab] with `lastOnly`). */
   forward(inputIds: Tensor | readonly (readonly number[])[], options: ForwardOptions = {}): Tensor {
-    if (this.disposed) throw new Error("LlamaModel: the model was disposed");
     if (options.cache && isGradEnabled()) return noGrad(() => this.forward(inputIds, options));
+    const pass = this.prepare(inputIds, options);
+    let x = this.embedInputs(pass);
+    options.cache?.begin(pass.ctx.tokens);
+    for (const layer of this.layers) x = layer.forward(x, pass.ctx);
+    options.cache?.commit();
+    return this.head(x, pass);
+  }
+
+  /**
+   * The stages of `forward`, for callers that run the layers themselves (gradient
+   * checkpointing): `prepare` → `embedInputs` → each `layers[i].forward(x, pass.ctx)` → `head`.
+   */
+  prepare(inputIds: Tensor | readonly (readonly number[])[], options: ForwardOptions = {}): ForwardPass {
+    if (this.disposed) throw new Error("LlamaModel: the model was disposed");
     const ids = Array.isArray(inputIds)
       ? fromArray((inputIds as number[][]).flat(), [inputIds.length, inputIds[0]?.length ?? 0], {
           backend: this.backend,
@@ -263,9 +286,7 @@ export class LlamaModel {
         })
       : (inputIds as Tensor);
     if (ids.rank !== 2)
-      throw new Error(
-        `LlamaModel.forward: input ids must be [B, T], got [${ids.shape.join(", ")}]`,
-      );
+      throw new Error(`LlamaModel.forward: input ids must be [B, T], got [${ids.shape.join(", ")}]`);
     const [B, T] = ids.shape;
     if (options.attentionMask) checkRightPadding(options.attentionMask, B, T);
     const cache = options.cache;
@@ -280,13 +301,6 @@ export class LlamaModel {
     const positions = new Int32Array(B * tokens);
     for (let b = 0; b < B; b++)
       for (let t = 0; t < tokens; t++) positions[b * tokens + t] = offset + t;
-
-    let x = embedding(ids, this.embedTokens);
-    if (prompt) {
-      const h = this.arch.hiddenSize;
-      const virtual = broadcastTo(reshape(prompt.embedding, [1, n, h]), [B, n, h]);
-      x = concat([virtual, x], 1);
-    }
     const ctx: LayerContext = {
       batch: B,
       tokens,
@@ -296,11 +310,25 @@ export class LlamaModel {
       ...(cache ? { cache } : {}),
       ...(prefix && !cache ? { prefix: (l: number) => this.prefixRows(prefix, l) } : {}),
     };
-    cache?.begin(tokens);
-    for (const layer of this.layers) x = layer.forward(x, ctx);
-    cache?.commit();
+    return { ids, virtualTokens: n, lastOnly: options.lastOnly ?? false, ctx };
+  }
+
+  /** Token embeddings, with prompt-tuning virtual tokens in front: [B, n + T, hidden]. */
+  embedInputs(pass: ForwardPass): Tensor {
+    const x = embedding(pass.ids, this.embedTokens);
+    const n = pass.virtualTokens;
+    if (n === 0) return x;
+    const h = this.arch.hiddenSize;
+    const B = pass.ctx.batch;
+    const virtual = broadcastTo(reshape(this.promptAdapter!.embedding, [1, n, h]), [B, n, h]);
+    return concat([virtual, x], 1);
+  }
+
+  /** Drops virtual positions, final RMSNorm, LM head → logits. */
+  head(x: Tensor, pass: ForwardPass): Tensor {
+    const n = pass.virtualTokens;
     if (n > 0) x = slice(x, [0, n, 0]);
-    if (options.lastOnly) x = slice(x, [0, T - 1, 0]);
+    if (pass.lastOnly) x = slice(x, [0, x.shape[1] - 1, 0]);
     x = rmsnorm(x, this.norm, this.arch.rmsNormEps);
     return this.lmHead.forward(x, this.training);
   }

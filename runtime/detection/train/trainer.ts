@@ -73,6 +73,11 @@ export interface TrainDetectorOptions {
   resume?: boolean;
   /** Stop (as if killed) after this many optimiser steps in this call. */
   stopAfterSteps?: number;
+  /**
+   * Wall-clock budget for this call in seconds: training ends (validated, saved) after the
+   * epoch at which another epoch would not fit. The lr schedule keeps its epoch count.
+   */
+  timeLimitSeconds?: number;
   valStyle?: "ultralytics" | "coco";
   onProgress?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochSummary) => void;
@@ -85,6 +90,8 @@ export interface TrainResult {
   epochsCompleted: number;
   globalStep: number;
   stoppedEarly: boolean;
+  /** Ended by `timeLimitSeconds` before the last epoch. */
+  stoppedByTime: boolean;
   interrupted: boolean;
   resumedFrom?: { epoch: number; step: number; globalStep: number };
   best?: { epoch: number; fitness: number };
@@ -201,11 +208,14 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
   let stepsThisCall = 0;
   let interrupted = false;
   let stoppedEarly = false;
+  let stoppedByTime = false;
+  let lastTrainSeconds = 0;
+  let lastValSeconds = 0;
   let lastValidation: ValidationResult | undefined;
   let stepSeconds = 0;
   let epoch = progress.epoch;
   try {
-    for (; epoch < s.epochs && !interrupted && !stoppedEarly; epoch++) {
+    for (; epoch < s.epochs && !interrupted && !stoppedEarly && !stoppedByTime; epoch++) {
       const epochStart = performance.now();
       const order = epochOrder(n, createRng(mixSeed(s.seed, epoch)));
       const startStep = epoch === progress.epoch ? progress.step : 0;
@@ -260,13 +270,18 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
 
       // End of epoch: validate, keep best/last/periodic weights, checkpoint.
       const trainLoss = { loss: sums.loss / Math.max(1, sums.count), box: sums.box / Math.max(1, sums.count), cls: sums.cls / Math.max(1, sums.count) };
-      const last = epoch + 1 === s.epochs;
+      lastTrainSeconds = (performance.now() - epochStart) / 1000;
+      const elapsed = (performance.now() - started) / 1000;
+      const timeUp = o.timeLimitSeconds !== undefined && epoch + 1 < s.epochs && elapsed + lastValSeconds + lastTrainSeconds + lastValSeconds > o.timeLimitSeconds;
+      const last = epoch + 1 === s.epochs || timeUp;
+      if (timeUp) stoppedByTime = true;
       let validation: EpochSummary["validation"];
       let improved = false;
       if (valDataset && ((epoch + 1) % s.evalEvery === 0 || last)) {
         lastValidation = await validateDetector(detector, o.val!, { dataset: valDataset, style: o.valStyle, batch: Math.max(s.batch, 16) });
         const m = lastValidation.metrics;
         validation = { precision: m.precision, recall: m.recall, map50: m.map50, map50_95: m.map50_95, fitness: lastValidation.fitness, seconds: lastValidation.seconds };
+        lastValSeconds = lastValidation.seconds;
         improved = lastValidation.fitness > progress.bestFitness;
         if (improved) {
           progress.bestFitness = lastValidation.fitness;
@@ -300,6 +315,7 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
     epochsCompleted: progress.epoch,
     globalStep: progress.globalStep,
     stoppedEarly,
+    stoppedByTime,
     interrupted,
     ...(resumedFrom ? { resumedFrom } : {}),
     ...(progress.bestEpoch >= 0 ? { best: { epoch: progress.bestEpoch + 1, fitness: progress.bestFitness } } : {}),

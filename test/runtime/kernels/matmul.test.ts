@@ -97,7 +97,7 @@ async function runCase(c: Case): Promise<number> {
   return maxRelError(actual, expected);
 }
 
-describeWebGPU("matmul kernel vs CPU reference", () => {
+describeWebGPU("matmul kernel vs CPU reference", { timeout: 240_000 }, () => {
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       for (const [M, N, K] of [

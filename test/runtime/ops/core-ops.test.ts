@@ -31,7 +31,7 @@ async function compare(fn: (...xs: rt.Tensor[]) => rt.Tensor, specs: Spec[]): Pr
   return err;
 }
 
-describeWebGPU("core ops: WebGPU vs CPU reference", () => {
+describeWebGPU("core ops: WebGPU vs CPU reference", { timeout: 240_000 }, () => {
   beforeAll(async () => {
     gpuBackend = await rt.createBackend({ setDefault: false });
   });

@@ -62,3 +62,20 @@ describe("8-bit AdamW quantisation scheme", () => {
     expect(opt8.stateBytes(0) / (8 * n)).toBeLessThan(0.26);
   });
 });
+
+describe("clipGradNorm", () => {
+  it("scales gradients to the max norm without readback and returns the norm", async () => {
+    const backend = new rt.CpuBackend();
+    const a = rt.zeros([2], { backend, requiresGrad: true });
+    const b = rt.zeros([1], { backend, requiresGrad: true });
+    a.grad = rt.fromArray([3, 0], [2], { backend });
+    b.grad = rt.fromArray([4], [1], { backend });
+    const norm = rt.clipGradNorm([a, b], 1)!;
+    expect(await norm.item()).toBeCloseTo(5, 6);
+    expect(Array.from(await a.grad.toArray())).toEqual([expect.closeTo(0.6, 5), 0]);
+    expect((await b.grad.toArray())[0]).toBeCloseTo(0.8, 5);
+    // Below the threshold: unchanged.
+    rt.clipGradNorm([a, b], 10);
+    expect((await b.grad.toArray())[0]).toBeCloseTo(0.8, 5);
+  });
+});

@@ -139,7 +139,7 @@ describe("exact resume on the CPU backend", () => {
   );
 });
 
-describeWebGPU("optimizers on WebGPU", () => {
+describeWebGPU("optimizers on WebGPU", { timeout: 240_000 }, () => {
   let gpu: rt.Backend;
   const cpu = new rt.CpuBackend();
   beforeAll(async () => {
