@@ -24,6 +24,7 @@ for (let i = 0; lines.length < target; i++) {
   const group = [
     `// stage group ${i}`,
     `dataset d${i} = alpaca("data/part-${i}.jsonl") {`,
+    `  generate: arithmetic_zh { rows: 2000, seed: ${i}, format: alpaca }`,
     "  template: alpaca_zh",
     "  max_length: 512",
     "  clean {",

@@ -30,6 +30,13 @@ const COLORS: Record<Severity | "gutter" | "bold" | "reset", string> = {
 /** Source texts by file name, so diagnostics from several files render with their excerpts. */
 export type SourceLookup = (file: string) => string | undefined;
 
+/** The line index of the last text rendered: many diagnostics of one file share it. */
+let cachedIndex: LineIndex | undefined;
+function lineIndexFor(text: string): LineIndex {
+  if (cachedIndex?.text !== text) cachedIndex = new LineIndex(text);
+  return cachedIndex;
+}
+
 export function renderDiagnostic(
   d: Diagnostic,
   sources: SourceLookup,
@@ -44,7 +51,7 @@ export function renderDiagnostic(
     if (d.hint) lines.push(`  = hint: ${d.hint}`);
     return lines.join("\n");
   }
-  const index = new LineIndex(text);
+  const index = lineIndexFor(text);
   const start = index.position(d.span.start);
   const end = index.position(Math.max(d.span.start, d.span.end));
   const gutterWidth = String(end.line).length;
@@ -72,7 +79,7 @@ export function renderDiagnostic(
     const where =
       rText === undefined
         ? r.span.file
-        : `${r.span.file}:${posString(new LineIndex(rText), r.span.start)}`;
+        : `${r.span.file}:${posString(lineIndexFor(rText), r.span.start)}`;
     out.push(`${pad} ${c("gutter", "=")} note: ${r.message} (${where})`);
   }
   if (d.hint) out.push(`${pad} ${c("gutter", "=")} hint: ${d.hint}`);
@@ -87,7 +94,7 @@ function posString(index: LineIndex, offset: number): string {
 /** A JSON-friendly form: spans also carry line/column (1-based) for tools. */
 export function diagnosticToJson(d: Diagnostic, sources: SourceLookup) {
   const text = sources(d.span.file);
-  const index = text === undefined ? undefined : new LineIndex(text);
+  const index = text === undefined ? undefined : lineIndexFor(text);
   const pos = (o: number) => (index ? index.position(o) : undefined);
   return {
     code: d.code,

@@ -92,7 +92,9 @@ export function forwardBackward(
       if (l > 0) input.dispose();
     }
     // The embedding stage (trainable embeddings, prompt tuning): recompute and back-propagate.
-    const embedTrains = model.embedTokens.requiresGrad || (model.promptAdapter?.embedding.requiresGrad ?? false);
+    const embedTrains =
+      model.embedTokens.requiresGrad ||
+      (pass.virtualTokens > 0 && model.promptAdapter!.embedding.requiresGrad);
     if (grad && embedTrains) {
       const upstream = grad;
       tidy(() => model.embedInputs(pass).backward(upstream));

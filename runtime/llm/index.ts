@@ -5,6 +5,7 @@
 export {
   LlamaModel,
   type ForwardOptions,
+  type ForwardPass,
   type ModelOptions,
   type WeightSource,
   type PromptAdapter,
@@ -45,3 +46,4 @@ export {
 export { generate, type GenerateOptions, type Generation } from "./generate.js";
 export { sampleToken, samplingDistribution, argmax, type SamplingOptions } from "./sampling.js";
 export { dropout } from "./dropout.js";
+export { forwardBackward, type ForwardBackwardOptions } from "./checkpointing.js";

@@ -277,7 +277,10 @@ export class LlamaModel {
    * The stages of `forward`, for callers that run the layers themselves (gradient
    * checkpointing): `prepare` → `embedInputs` → each `layers[i].forward(x, pass.ctx)` → `head`.
    */
-  prepare(inputIds: Tensor | readonly (readonly number[])[], options: ForwardOptions = {}): ForwardPass {
+  prepare(
+    inputIds: Tensor | readonly (readonly number[])[],
+    options: ForwardOptions = {},
+  ): ForwardPass {
     if (this.disposed) throw new Error("LlamaModel: the model was disposed");
     const ids = Array.isArray(inputIds)
       ? fromArray((inputIds as number[][]).flat(), [inputIds.length, inputIds[0]?.length ?? 0], {
@@ -286,7 +289,9 @@ export class LlamaModel {
         })
       : (inputIds as Tensor);
     if (ids.rank !== 2)
-      throw new Error(`LlamaModel.forward: input ids must be [B, T], got [${ids.shape.join(", ")}]`);
+      throw new Error(
+        `LlamaModel.forward: input ids must be [B, T], got [${ids.shape.join(", ")}]`,
+      );
     const [B, T] = ids.shape;
     if (options.attentionMask) checkRightPadding(options.attentionMask, B, T);
     const cache = options.cache;

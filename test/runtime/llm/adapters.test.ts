@@ -25,6 +25,7 @@ import {
   smallModel,
   TINY,
   webgpuBackend,
+  GPU_TIMEOUT_MS,
 } from "./llm-test-helpers.js";
 
 const count = (m: LlamaModel) =>
@@ -160,7 +161,10 @@ describe("adapters: forward semantics", () => {
     const be = new CpuBackend({ precision: "f64" });
     const ids = randomIds(2, 5, 40, 6);
     const attachers: [string, (m: LlamaModel) => void][] = [
-      ["lora", (m) => attachLora(m, { rank: 2, alpha: 4, targets: ["v_proj", "down_proj"], seed: 1 })],
+      [
+        "lora",
+        (m) => attachLora(m, { rank: 2, alpha: 4, targets: ["v_proj", "down_proj"], seed: 1 }),
+      ],
       ["ia3", (m) => attachIa3(m)],
       ["prompt", (m) => attachPromptTuning(m, { virtualTokens: 3, seed: 1 })],
       ["prefix", (m) => attachPrefixTuning(m, { virtualTokens: 3, initStd: 0.5, seed: 1 })],
@@ -258,30 +262,38 @@ describe("adapters: forward semantics", () => {
 });
 
 describeWebGPU("adapters on WebGPU", () => {
-  it("LoRA (fused op) and QLoRA (NF4 matmul) forward and adapter gradients agree with the CPU", async () => {
-    const gpu = await webgpuBackend();
-    const ids = randomIds(2, 5, 40, 21);
-    const over = { hiddenSize: 64, intermediateSize: 64, headDim: 16 };
-    for (const attach of [attachLora, attachQLora]) {
-      const results = [];
-      for (const be of [gpu, cpu()]) {
-        const m = smallModel(be, over);
-        attach(m, { rank: 4, alpha: 8, targets: ["q_proj", "v_proj", "down_proj"], seed: 1 });
-        for (const [n, t] of m.trainableParameters()) if (n.includes("lora_B")) randomize(t, 4, 0.1);
-        const loss = tidy(() => {
-          const l = lmLoss(m, ids);
-          l.backward();
-          return l;
-        });
-        const grads = [];
-        for (const t of m.trainableParameters().values()) grads.push(await t.grad!.toFloat32Array());
-        results.push({ loss: await loss.item(), grads });
-        loss.dispose();
-        m.dispose();
+  it(
+    "LoRA (fused op) and QLoRA (NF4 matmul) forward and adapter gradients agree with the CPU",
+    async () => {
+      const gpu = await webgpuBackend();
+      const ids = randomIds(2, 5, 40, 21);
+      const over = { hiddenSize: 64, intermediateSize: 64, headDim: 16 };
+      for (const attach of [attachLora, attachQLora]) {
+        const results = [];
+        for (const be of [gpu, cpu()]) {
+          const m = smallModel(be, over);
+          attach(m, { rank: 4, alpha: 8, targets: ["q_proj", "v_proj", "down_proj"], seed: 1 });
+          for (const [n, t] of m.trainableParameters())
+            if (n.includes("lora_B")) randomize(t, 4, 0.1);
+          const loss = tidy(() => {
+            const l = lmLoss(m, ids);
+            l.backward();
+            return l;
+          });
+          const grads = [];
+          for (const t of m.trainableParameters().values())
+            grads.push(await t.grad!.toFloat32Array());
+          results.push({ loss: await loss.item(), grads });
+          loss.dispose();
+          m.dispose();
+        }
+        const [g, c] = results;
+        expect(Math.abs(g.loss - c.loss) / c.loss, attach.name).toBeLessThan(1e-5);
+        g.grads.forEach((gr, i) =>
+          expect(relError(gr, c.grads[i]), attach.name).toBeLessThan(1e-4),
+        );
       }
-      const [g, c] = results;
-      expect(Math.abs(g.loss - c.loss) / c.loss, attach.name).toBeLessThan(1e-5);
-      g.grads.forEach((gr, i) => expect(relError(gr, c.grads[i]), attach.name).toBeLessThan(1e-4));
-    }
-  });
+    },
+    GPU_TIMEOUT_MS,
+  );
 });

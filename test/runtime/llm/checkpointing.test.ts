@@ -42,7 +42,8 @@ describe("gradient checkpointing", () => {
       "LoRA with dropout",
       (m) => {
         attachLora(m, { rank: 2, alpha: 4, dropout: 0.2, targets: ["all-linear"], seed: 2 });
-        for (const [n, t] of m.trainableParameters()) if (n.includes("lora_B")) randomize(t, 1, 0.2);
+        for (const [n, t] of m.trainableParameters())
+          if (n.includes("lora_B")) randomize(t, 1, 0.2);
         m.train();
       },
     ],
@@ -59,7 +60,8 @@ describe("gradient checkpointing", () => {
       const ckpt = await step(ckptModel, true);
       expect(ckpt.loss).toBeCloseTo(plain.loss, 6);
       expect([...ckpt.grads.keys()]).toEqual([...plain.grads.keys()]);
-      for (const [n, g] of plain.grads) expect(relError(ckpt.grads.get(n)!, g), n).toBeLessThan(1e-5);
+      for (const [n, g] of plain.grads)
+        expect(relError(ckpt.grads.get(n)!, g), n).toBeLessThan(1e-5);
       expect(ckpt.rng).toBe(plain.rng);
       // Fewer tensors alive when the loss is computed: layer activations are not kept.
       expect(ckpt.liveAtLoss).toBeLessThan(plain.liveAtLoss);

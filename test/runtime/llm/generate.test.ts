@@ -11,13 +11,26 @@ import { liveTensorCount } from "../../../runtime/tensor/tensor.js";
 import { createRng } from "../../../runtime/util/random.js";
 import type { Backend } from "../../../runtime/backend/backend.js";
 import type { LlamaModel } from "../../../runtime/llm/model.js";
-import { cpu, logitsFixture, randomize, ROOT, smallModel, TINY, webgpuBackend } from "./llm-test-helpers.js";
+import {
+  cpu,
+  logitsFixture,
+  randomize,
+  ROOT,
+  smallModel,
+  TINY,
+  webgpuBackend,
+  GPU_TIMEOUT_MS,
+} from "./llm-test-helpers.js";
 
 const fixture = logitsFixture();
 
 async function cachedEqualsUncached(model: LlamaModel, prompts: number[][], n: number) {
   const cached = await generate(model, prompts, { maxNewTokens: n, eosTokenIds: [] });
-  const uncached = await generate(model, prompts, { maxNewTokens: n, eosTokenIds: [], useCache: false });
+  const uncached = await generate(model, prompts, {
+    maxNewTokens: n,
+    eosTokenIds: [],
+    useCache: false,
+  });
   expect(cached.map((g) => g.tokens)).toEqual(uncached.map((g) => g.tokens));
   for (const g of cached) expect(g.tokens).toHaveLength(n);
   return cached;
@@ -38,7 +51,11 @@ describe("generate", () => {
   });
 
   it("KV-cached greedy equals uncached greedy token for token (plain, GQA, prefix, prompt tuning)", async () => {
-    const prompts = [[1, 5, 9], [1, 7, 3, 3, 8], [2, 4, 6]];
+    const prompts = [
+      [1, 5, 9],
+      [1, 7, 3, 3, 8],
+      [2, 4, 6],
+    ];
     const plain = smallModel(cpu(), {}, 4, 1);
     await cachedEqualsUncached(plain, prompts, 12);
     plain.dispose();
@@ -55,8 +72,13 @@ describe("generate", () => {
   it("a batch of prompts gives each prompt's own generation; no tensors leak", async () => {
     const model = smallModel(cpu(), {}, 4, 1);
     attachLora(model, { rank: 2, alpha: 4, targets: ["q_proj"], seed: 1 });
-    for (const [n, t] of model.trainableParameters()) if (n.includes("lora_B")) randomize(t, 3, 0.5);
-    const prompts = [[1, 5, 9], [1, 7, 3, 3], [2, 4, 6]];
+    for (const [n, t] of model.trainableParameters())
+      if (n.includes("lora_B")) randomize(t, 3, 0.5);
+    const prompts = [
+      [1, 5, 9],
+      [1, 7, 3, 3],
+      [2, 4, 6],
+    ];
     await generate(model, [[1]], { maxNewTokens: 1 }); // builds the model's RoPE table
     const before = liveTensorCount();
     const batch = await generate(model, prompts, { maxNewTokens: 6, eosTokenIds: [] });
@@ -96,7 +118,11 @@ describe("generate", () => {
     expect(stopped.tokens).toEqual(free.tokens.slice(0, free.tokens.indexOf(eos)));
     // Stop string: a piece of the free text.
     const stop = free.text!.slice(2, 4);
-    const [s] = await generate(model, ["hello"], { maxNewTokens: 12, eosTokenIds: [], stopStrings: [stop] });
+    const [s] = await generate(model, ["hello"], {
+      maxNewTokens: 12,
+      eosTokenIds: [],
+      stopStrings: [stop],
+    });
     expect(s.finishReason).toBe("stop");
     expect(s.text).toBe(free.text!.slice(0, free.text!.indexOf(stop)));
     model.dispose();
@@ -126,12 +152,16 @@ describe("sampling", () => {
 });
 
 describeWebGPU("generate on WebGPU", () => {
-  it("KV-cached greedy equals uncached and PyTorch's continuation", async () => {
-    const gpu = await webgpuBackend();
-    const m = fixture.models["tiny-llama"];
-    const model = loadLlama(path.join(ROOT, m.dir), { backend: gpu });
-    const [g] = await cachedEqualsUncached(model, [m.greedy.prompt], 8);
-    expect(g.tokens).toEqual(m.greedy.tokens);
-    model.dispose();
-  });
+  it(
+    "KV-cached greedy equals uncached and PyTorch's continuation",
+    async () => {
+      const gpu = await webgpuBackend();
+      const m = fixture.models["tiny-llama"];
+      const model = loadLlama(path.join(ROOT, m.dir), { backend: gpu });
+      const [g] = await cachedEqualsUncached(model, [m.greedy.prompt], 8);
+      expect(g.tokens).toEqual(m.greedy.tokens);
+      model.dispose();
+    },
+    GPU_TIMEOUT_MS,
+  );
 });

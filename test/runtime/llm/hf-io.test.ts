@@ -51,7 +51,9 @@ describe("loadLlama", () => {
   });
 
   it("a shape that disagrees with config.json is a PipeError naming the tensor and the file", () => {
-    const err = thrown(() => loadLlama(path.join(MODELS, "tiny-llama-bad-shapes"), { backend: cpu() }));
+    const err = thrown(() =>
+      loadLlama(path.join(MODELS, "tiny-llama-bad-shapes"), { backend: cpu() }),
+    );
     expect(err.code).toBe("PW3005");
     expect(err.message).toContain("model.layers.0.mlp.up_proj.weight");
     expect(err.message).toContain("model.safetensors");
@@ -60,7 +62,9 @@ describe("loadLlama", () => {
   });
 
   it("a missing shard and a missing directory are PipeErrors", () => {
-    expect(thrown(() => loadLlama(path.join(MODELS, "tiny-llama-missing-shard"))).code).toBe("PW3015");
+    expect(thrown(() => loadLlama(path.join(MODELS, "tiny-llama-missing-shard"))).code).toBe(
+      "PW3015",
+    );
     expect(thrown(() => loadLlama(path.join(MODELS, "no-such-model"))).code).toBe("PW3001");
     expect(thrown(() => loadLlama(path.join(MODELS, "llama-2-7b"))).code).toBe("PW3008");
   });
@@ -100,7 +104,9 @@ describe("saveLlama", () => {
     const ids = randomIds(1, 7, 40, 4);
     const dir = tempDir("inline");
     await saveLlama(model, dir, { maxShardBytes: 4000 });
-    const index = JSON.parse(fs.readFileSync(path.join(dir, "model.safetensors.index.json"), "utf8"));
+    const index = JSON.parse(
+      fs.readFileSync(path.join(dir, "model.safetensors.index.json"), "utf8"),
+    );
     const shards = new Set(Object.values(index.weight_map));
     expect(shards.size).toBeGreaterThan(1);
     expect(fs.existsSync(path.join(dir, "model.safetensors"))).toBe(false);
@@ -110,7 +116,9 @@ describe("saveLlama", () => {
     expect(relError(await logitsOf(back, ids), await logitsOf(model, ids))).toBe(0);
     // Re-saving as one file removes the shards.
     await saveLlama(back, dir);
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors"))).toEqual(["model.safetensors"]);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors"))).toEqual([
+      "model.safetensors",
+    ]);
     back.dispose();
     model.dispose();
     fs.rmSync(dir, { recursive: true });
@@ -119,7 +127,9 @@ describe("saveLlama", () => {
   it("refuses a model with an adapter (merge or export the adapter instead)", async () => {
     const model = smallModel(cpu());
     attachLora(model, { rank: 2, alpha: 2, targets: ["q_proj"], seed: 1 });
-    await expect(saveLlama(model, tempDir("refuse"))).rejects.toThrow(/saveMerged/);
+    const dir = tempDir("refuse");
+    await expect(saveLlama(model, dir)).rejects.toThrow(/saveMerged/);
+    fs.rmSync(dir, { recursive: true });
     model.dispose();
   });
 });

@@ -75,7 +75,6 @@ export function tempDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `pw-llm-${tag}-`));
 }
 
-
 /** A small GQA architecture for unit tests. */
 export function smallArch(over: Partial<LlamaArchitecture> = {}): LlamaArchitecture {
   return llamaArchitecture({
@@ -121,7 +120,10 @@ export function lmLoss(model: LlamaModel, ids: number[][]): Tensor {
 /** Sets a parameter to N(0, std²) values from `seed` (e.g. a nonzero LoRA B). */
 export function randomize(t: Tensor, seed: number, std: number): void {
   const rng = createRng(seed);
-  writeTensor(t, Float64Array.from({ length: t.size }, () => std * rng.normal()));
+  writeTensor(
+    t,
+    Float64Array.from({ length: t.size }, () => std * rng.normal()),
+  );
 }
 
 /**
@@ -163,7 +165,8 @@ export async function finiteDifferenceCheck(
       };
       const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
       writeTensor(p, base);
-      const err = Math.abs(numeric - grad[i]) / Math.max(1e-6, Math.abs(numeric), Math.abs(grad[i]));
+      const err =
+        Math.abs(numeric - grad[i]) / Math.max(1e-6, Math.abs(numeric), Math.abs(grad[i]));
       if (Math.abs(numeric - grad[i]) > 1e-7) worst = Math.max(worst, err);
     }
     p.grad.dispose();
@@ -171,3 +174,9 @@ export async function finiteDifferenceCheck(
   }
   return worst;
 }
+
+/**
+ * WebGPU tests compile many pipelines on first use; with a cold Mesa shader cache on a loaded
+ * lavapipe machine that alone has taken over a minute.
+ */
+export const GPU_TIMEOUT_MS = 300_000;

@@ -16,6 +16,7 @@ import {
   smallArch,
   smallModel,
   webgpuBackend,
+  GPU_TIMEOUT_MS,
 } from "./llm-test-helpers.js";
 
 describe("LlamaModel", () => {
@@ -144,26 +145,30 @@ describe("LlamaModel", () => {
 });
 
 describeWebGPU("LlamaModel on WebGPU", () => {
-  it("forward and gradients agree with the CPU backend", async () => {
-    const gpu = await webgpuBackend();
-    const ids = randomIds(2, 7, 40, 11);
-    const results = [];
-    for (const be of [gpu, cpu()]) {
-      const model = smallModel(be);
-      const loss = tidy(() => {
-        const l = lmLoss(model, ids);
-        l.backward();
-        return l;
-      });
-      const grads = [];
-      for (const t of model.parameters().values()) grads.push(await t.grad!.toFloat32Array());
-      results.push({ loss: await loss.item(), logits: await logitsOf(model, ids), grads });
-      loss.dispose();
-      model.dispose();
-    }
-    const [g, c] = results;
-    expect(Math.abs(g.loss - c.loss) / Math.abs(c.loss)).toBeLessThan(1e-5);
-    expect(relError(g.logits, c.logits)).toBeLessThan(1e-5);
-    g.grads.forEach((gr, i) => expect(relError(gr, c.grads[i])).toBeLessThan(1e-4));
-  });
+  it(
+    "forward and gradients agree with the CPU backend",
+    async () => {
+      const gpu = await webgpuBackend();
+      const ids = randomIds(2, 7, 40, 11);
+      const results = [];
+      for (const be of [gpu, cpu()]) {
+        const model = smallModel(be);
+        const loss = tidy(() => {
+          const l = lmLoss(model, ids);
+          l.backward();
+          return l;
+        });
+        const grads = [];
+        for (const t of model.parameters().values()) grads.push(await t.grad!.toFloat32Array());
+        results.push({ loss: await loss.item(), logits: await logitsOf(model, ids), grads });
+        loss.dispose();
+        model.dispose();
+      }
+      const [g, c] = results;
+      expect(Math.abs(g.loss - c.loss) / Math.abs(c.loss)).toBeLessThan(1e-5);
+      expect(relError(g.logits, c.logits)).toBeLessThan(1e-5);
+      g.grads.forEach((gr, i) => expect(relError(gr, c.grads[i])).toBeLessThan(1e-4));
+    },
+    GPU_TIMEOUT_MS,
+  );
 });

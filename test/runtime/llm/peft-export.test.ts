@@ -14,7 +14,15 @@ import {
   saveMerged,
 } from "../../../runtime/llm/peft-export.js";
 import { readSafetensors, readSafetensorsHeader } from "../../../runtime/io/safetensors.js";
-import { cpu, logitsOf, randomIds, randomize, relError, tempDir, TINY } from "./llm-test-helpers.js";
+import {
+  cpu,
+  logitsOf,
+  randomIds,
+  randomize,
+  relError,
+  tempDir,
+  TINY,
+} from "./llm-test-helpers.js";
 
 const ids = randomIds(2, 6, 272, 12);
 
@@ -30,7 +38,13 @@ function readJson(file: string): Record<string, unknown> {
 describe("PEFT adapter export", () => {
   it("LoRA: adapter_config.json fields and exact PEFT key names and shapes", async () => {
     const model = loadLlama(TINY, { backend: cpu() });
-    attachLora(model, { rank: 8, alpha: 16, dropout: 0.05, targets: ["q_proj", "v_proj"], seed: 1 });
+    attachLora(model, {
+      rank: 8,
+      alpha: 16,
+      dropout: 0.05,
+      targets: ["q_proj", "v_proj"],
+      seed: 1,
+    });
     const dir = tempDir("peft-lora");
     await exportPeftAdapter(model, dir, { baseModelNameOrPath: "models/tiny-llama" });
     const config = readJson(path.join(dir, "adapter_config.json"));
@@ -45,7 +59,9 @@ describe("PEFT adapter export", () => {
       bias: "none",
     });
     const header = readSafetensorsHeader(path.join(dir, "adapter_model.safetensors"));
-    const got = [...header.tensors.values()].map((t) => `${t.name} ${t.dtype} [${t.shape.join(", ")}]`).sort();
+    const got = [...header.tensors.values()]
+      .map((t) => `${t.name} ${t.dtype} [${t.shape.join(", ")}]`)
+      .sort();
     const want: string[] = [];
     for (let l = 0; l < 2; l++) {
       const p = `base_model.model.model.layers.${l}.self_attn`;
@@ -59,11 +75,31 @@ describe("PEFT adapter export", () => {
 
   it("every method round-trips: export, load into a fresh base, same logits", async () => {
     const methods: [string, (m: LlamaModel) => void, string, string][] = [
-      ["lora", (m) => attachLora(m, { rank: 4, alpha: 8, targets: ["all-linear"], seed: 1 }), "LORA", "base_model.model.model.layers.1.mlp.down_proj.lora_B.weight"],
+      [
+        "lora",
+        (m) => attachLora(m, { rank: 4, alpha: 8, targets: ["all-linear"], seed: 1 }),
+        "LORA",
+        "base_model.model.model.layers.1.mlp.down_proj.lora_B.weight",
+      ],
       ["ia3", (m) => attachIa3(m), "IA3", "base_model.model.model.layers.0.mlp.down_proj.ia3_l"],
-      ["prompt", (m) => attachPromptTuning(m, { virtualTokens: 4, seed: 1 }), "PROMPT_TUNING", "prompt_embeddings"],
-      ["prefix", (m) => attachPrefixTuning(m, { virtualTokens: 3, initStd: 0.3, seed: 1 }), "PREFIX_TUNING", "prompt_embeddings"],
-      ["bottleneck", (m) => attachBottleneck(m, { size: 4, seed: 1 }), "BOTTLENECK", "base_model.model.model.layers.0.adapter_attn.up.weight"],
+      [
+        "prompt",
+        (m) => attachPromptTuning(m, { virtualTokens: 4, seed: 1 }),
+        "PROMPT_TUNING",
+        "prompt_embeddings",
+      ],
+      [
+        "prefix",
+        (m) => attachPrefixTuning(m, { virtualTokens: 3, initStd: 0.3, seed: 1 }),
+        "PREFIX_TUNING",
+        "prompt_embeddings",
+      ],
+      [
+        "bottleneck",
+        (m) => attachBottleneck(m, { size: 4, seed: 1 }),
+        "BOTTLENECK",
+        "base_model.model.model.layers.0.adapter_attn.up.weight",
+      ],
     ];
     for (const [what, attach, peftType, key] of methods) {
       const model = loadLlama(TINY, { backend: cpu() });
@@ -94,8 +130,12 @@ describe("PEFT adapter export", () => {
       feedforward_modules: ["down_proj"],
     });
     const shapes = readSafetensorsHeader(path.join(dir, "adapter_model.safetensors")).tensors;
-    expect(shapes.get("base_model.model.model.layers.0.self_attn.k_proj.ia3_l")?.shape).toEqual([16, 1]);
-    expect(shapes.get("base_model.model.model.layers.0.mlp.down_proj.ia3_l")?.shape).toEqual([1, 64]);
+    expect(shapes.get("base_model.model.model.layers.0.self_attn.k_proj.ia3_l")?.shape).toEqual([
+      16, 1,
+    ]);
+    expect(shapes.get("base_model.model.model.layers.0.mlp.down_proj.ia3_l")?.shape).toEqual([
+      1, 64,
+    ]);
     model.dispose();
     const prefix = loadLlama(TINY, { backend: cpu() });
     attachPrefixTuning(prefix, { virtualTokens: 5, seed: 1 });
@@ -107,7 +147,9 @@ describe("PEFT adapter export", () => {
       num_layers: 2,
     });
     expect(
-      readSafetensorsHeader(path.join(dir, "adapter_model.safetensors")).tensors.get("prompt_embeddings")?.shape,
+      readSafetensorsHeader(path.join(dir, "adapter_model.safetensors")).tensors.get(
+        "prompt_embeddings",
+      )?.shape,
     ).toEqual([5, 2 * 2 * 16]);
     prefix.dispose();
     fs.rmSync(dir, { recursive: true });
@@ -117,8 +159,22 @@ describe("PEFT adapter export", () => {
 describe("merged export", () => {
   it("a merged LoRA / QLoRA / IA3 model has the adapter model's logits", async () => {
     const cases: [string, (m: LlamaModel) => void, number][] = [
-      ["lora", (m) => attachLora(m, { rank: 4, alpha: 8, targets: ["q_proj", "v_proj", "up_proj", "lm_head"], seed: 1 }), 1e-5],
-      ["qlora", (m) => attachQLora(m, { rank: 4, alpha: 8, targets: ["all-linear"], seed: 1 }), 1e-5],
+      [
+        "lora",
+        (m) =>
+          attachLora(m, {
+            rank: 4,
+            alpha: 8,
+            targets: ["q_proj", "v_proj", "up_proj", "lm_head"],
+            seed: 1,
+          }),
+        1e-5,
+      ],
+      [
+        "qlora",
+        (m) => attachQLora(m, { rank: 4, alpha: 8, targets: ["all-linear"], seed: 1 }),
+        1e-5,
+      ],
       ["ia3", (m) => attachIa3(m), 1e-5],
     ];
     for (const [what, attach, tol] of cases) {
@@ -146,9 +202,13 @@ describe("merged export", () => {
     for (const dtype of ["f16", "bf16"] as const) {
       const dir = tempDir(`merged-${dtype}`);
       await saveMerged(model, dir, { dtype });
-      expect(readJson(path.join(dir, "config.json")).torch_dtype).toBe(dtype === "f16" ? "float16" : "bfloat16");
+      expect(readJson(path.join(dir, "config.json")).torch_dtype).toBe(
+        dtype === "f16" ? "float16" : "bfloat16",
+      );
       const merged = loadLlama(dir, { backend: cpu() });
-      expect(relError(await logitsOf(merged, ids), want)).toBeLessThan(dtype === "f16" ? 1e-2 : 5e-2);
+      expect(relError(await logitsOf(merged, ids), want)).toBeLessThan(
+        dtype === "f16" ? 1e-2 : 5e-2,
+      );
       merged.dispose();
       fs.rmSync(dir, { recursive: true });
     }
@@ -158,7 +218,9 @@ describe("merged export", () => {
   it("refuses to merge prompt/prefix tuning and bottleneck adapters", async () => {
     const model = loadLlama(TINY, { backend: cpu() });
     attachPromptTuning(model, { virtualTokens: 2, seed: 1 });
-    await expect(saveMerged(model, tempDir("nomerge"))).rejects.toThrow(/cannot be merged/);
+    const dir = tempDir("nomerge");
+    await expect(saveMerged(model, dir)).rejects.toThrow(/cannot be merged/);
+    fs.rmSync(dir, { recursive: true });
     model.dispose();
   });
 });
