@@ -12,6 +12,7 @@ import { estimateCommand } from "./estimate-command.js";
 import { detectCommand } from "./detect-command.js";
 import { inspectCommand } from "./inspect-command.js";
 import { convertCommand } from "./convert-command.js";
+import { runCommand } from "./run-command.js";
 
 export const COMMANDS: PipeCommand[] = [
   checkCommand,
@@ -23,4 +24,5 @@ export const COMMANDS: PipeCommand[] = [
   detectCommand,
   inspectCommand,
   convertCommand,
+  runCommand,
 ];

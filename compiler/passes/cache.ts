@@ -7,7 +7,9 @@
  *
  * Fingerprints are size + mtime, not content digests: hashing multi-gigabyte weights on every
  * compile would cost more than the cache saves. Directories (model directories, image folders)
- * are fingerprinted by the regular files directly inside them.
+ * are fingerprinted by the regular files directly inside them. A file that a `generate:` block
+ * creates is "missing" before the first run and present after it, so nodes that read it get a
+ * new hash once; from then on the hash is stable.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, statSync, type Stats } from "node:fs";
