@@ -7,8 +7,8 @@
  * everywhere), so GELU stays relatively accurate in the far negative tail. The tanh form is
  * computed as x·σ(2u) (= ½x(1 + tanh u)), which has no cancellation where tanh u → −1.
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 
 export type Activation = "silu" | "gelu" | "gelu_tanh";
@@ -109,7 +109,7 @@ function run(
     device,
     {
       code,
-      bindings: [cachedUniform(device, packWords([n, kind])), ...bufs],
+      bindings: [uniformBuffer(device, packWords([n, kind])), ...bufs],
       workgroups: grid1d(n, 256),
       label,
     },

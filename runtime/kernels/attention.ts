@@ -14,8 +14,8 @@
  * side in the same order, so on lavapipe those loads are uniform across SIMD lanes.
  * The head dimension is compiled in (one pipeline per D).
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 
 export interface AttentionShape {
@@ -188,7 +188,7 @@ function resolve(s: AttentionShape) {
 
 function params(device: GPUDevice, s: AttentionShape): GPUBuffer {
   const { Tk, scale, qOffset } = resolve(s);
-  return cachedUniform(
+  return uniformBuffer(
     device,
     packWords([s.batch, s.heads, s.kvHeads, s.queries, Tk, qOffset, { f32: scale }]),
   );

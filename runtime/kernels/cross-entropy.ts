@@ -8,8 +8,8 @@
  * Labels outside [0, vocab) other than −100 are a caller error; the kernels treat them as
  * ignored rather than read out of bounds.
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 import { onlineLogSumExpWgsl, type RowsShape } from "./softmax.js";
 import { encodeMaskedMean, unitGradient } from "./masked-mean.js";
@@ -82,7 +82,7 @@ export function encodeCrossEntropyForward(
       {
         code: ROWS,
         bindings: [
-          cachedUniform(device, packWords([shape.rows, shape.cols])),
+          uniformBuffer(device, packWords([shape.rows, shape.cols])),
           buf.logits,
           buf.labels,
           buf.lse,
@@ -118,7 +118,7 @@ export function encodeCrossEntropyBackward(
     {
       code: GRAD,
       bindings: [
-        cachedUniform(device, packWords([shape.rows, shape.cols])),
+        uniformBuffer(device, packWords([shape.rows, shape.cols])),
         buf.logits,
         buf.labels,
         buf.lse,

@@ -8,8 +8,8 @@
  * Rows no token uses are cleared first. An optional padding id gets no gradient (PyTorch's
  * `padding_idx`).
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 
 export interface EmbeddingShape {
@@ -100,7 +100,7 @@ export function encodeEmbeddingForward(
     {
       code: FORWARD,
       bindings: [
-        cachedUniform(device, packWords([shape.tokens, shape.vocab, shape.dim])),
+        uniformBuffer(device, packWords([shape.tokens, shape.vocab, shape.dim])),
         buf.ids,
         buf.table,
         buf.out,
@@ -144,7 +144,7 @@ export function encodeEmbeddingBackward(
     device,
     {
       code: SORT_INIT,
-      bindings: [cachedUniform(device, packWords([shape.tokens, padded])), buf.ids, buf.keys],
+      bindings: [uniformBuffer(device, packWords([shape.tokens, padded])), buf.ids, buf.keys],
       workgroups: grid1d(padded, 64),
       label: "embedding-sort-init",
     },
@@ -156,7 +156,7 @@ export function encodeEmbeddingBackward(
         device,
         {
           code: SORT_STEP,
-          bindings: [cachedUniform(device, packWords([padded, k, j])), buf.keys],
+          bindings: [uniformBuffer(device, packWords([padded, k, j])), buf.keys],
           workgroups: grid1d(padded, 64),
           label: "embedding-sort-step",
         },
@@ -169,7 +169,7 @@ export function encodeEmbeddingBackward(
     {
       code: SEGMENT_SUM,
       bindings: [
-        cachedUniform(
+        uniformBuffer(
           device,
           packWords([shape.tokens, shape.vocab, shape.dim, opts.paddingId ?? 0xffffffff]),
         ),

@@ -7,8 +7,8 @@
  * finds both log-sum-exps by online max; a second pass sums the KL; the token mean is
  * masked-mean.ts; the gradient is one invocation per element.
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 import type { RowsShape } from "./softmax.js";
 import { encodeMaskedMean, unitGradient } from "./masked-mean.js";
@@ -88,7 +88,7 @@ export interface KdLossBuffers {
 }
 
 function params(device: GPUDevice, shape: RowsShape, temperature: number): GPUBuffer {
-  return cachedUniform(
+  return uniformBuffer(
     device,
     packWords([shape.rows, shape.cols, { f32: 1 / temperature }, { f32: temperature }]),
   );

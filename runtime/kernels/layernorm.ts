@@ -5,8 +5,8 @@
  *   dx = rstd · (g − mean(g) − x̂·mean(g·x̂))     one invocation per row
  *   dw = Σ_rows dy·x̂,  db = Σ_rows dy            one invocation per column (deterministic)
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 import type { NormShape } from "./rmsnorm.js";
 
@@ -90,7 +90,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }`;
 
 function params(device: GPUDevice, s: NormShape): GPUBuffer {
-  return cachedUniform(device, packWords([s.rows, s.dim, { f32: s.eps }]));
+  return uniformBuffer(device, packWords([s.rows, s.dim, { f32: s.eps }]));
 }
 
 /** `stats` holds (mean, rstd) per row: 2 floats per row. */

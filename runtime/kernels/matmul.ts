@@ -248,8 +248,8 @@ function extraBindings(key: KernelKey): { decl: string; next: number } {
   if (!key.partial && key.residual)
     decl.push(`@group(0) @binding(${b++}) var<storage, read> resid: array<f32>;`);
   if (key.second) {
-    decl.push(`@group(0) @binding(${b++}) var<storage, read> A2: array<f32>;`);
-    decl.push(`@group(0) @binding(${b++}) var<storage, read> B2: array<f32>;`);
+    decl.push(operandDecl(b++, "A2", key.second.a.vec));
+    decl.push(operandDecl(b++, "B2", key.second.b.vec));
   }
   return { decl: decl.join("\n"), next: b };
 }
@@ -459,11 +459,6 @@ export function encodeMatmul(
         b: layout(!!s2.transB, s2.transB ? s2.K : N, s2.bBatchStride ?? s2.K * N, 4),
       }
     : undefined;
-  // The second product's operands use scalar loads in the generated loop (names A2/B2).
-  if (second) {
-    second.a.vec = false;
-    second.b.vec = false;
-  }
   const key: KernelKey = {
     a,
     b,

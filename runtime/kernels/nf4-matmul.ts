@@ -15,8 +15,8 @@
  * one-output-per-invocation path that decodes element by element (correct for any shape, slow,
  * and small to compile).
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { ceilDiv, dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { ceilDiv, dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { NF4_WGSL, dynamicMapBuffer, type Nf4GpuWeight } from "./nf4.js";
 import { NF4_DQ_BLOCK } from "./nf4-tables.js";
 
@@ -199,7 +199,7 @@ export function encodeNf4MatmulForward(
     {
       code: fast ? nf4ForwardWgsl(dq, K % 64 === 0) : elementwiseWgsl(true, dq),
       bindings: [
-        cachedUniform(device, packWords([M, N, K])),
+        uniformBuffer(device, packWords([M, N, K])),
         buf.x,
         weight.codes,
         buf.y,
@@ -230,7 +230,7 @@ export function encodeNf4MatmulBackward(
     {
       code: fast ? nf4BackwardWgsl(dq) : elementwiseWgsl(false, dq),
       bindings: [
-        cachedUniform(device, packWords([M, N, K])),
+        uniformBuffer(device, packWords([M, N, K])),
         buf.dy,
         weight.codes,
         buf.dx,

@@ -8,8 +8,8 @@
  *   absmax   f32 per 64-block (single quantisation), or with double quantisation:
  *   qabsmax  u8 per 64-block packed 4 per u32 word, absmax2 f32 per 256 blocks, offset f32[1].
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { createStorageBuffer, dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { createStorageBuffer, dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 import {
   DYNAMIC_MAP_SIGNED,
@@ -212,7 +212,7 @@ export function encodeNf4Quantize(
     {
       code: QUANTIZE_WGSL,
       bindings: [
-        cachedUniform(device, packWords([numel, nf4CodeWords(numel)])),
+        uniformBuffer(device, packWords([numel, nf4CodeWords(numel)])),
         buf.w,
         buf.codes,
         buf.absmax,
@@ -240,7 +240,7 @@ export function encodeNf4DoubleQuantize(
   },
 ): void {
   if (blocks === 0) return;
-  const params = cachedUniform(device, packWords([blocks]));
+  const params = uniformBuffer(device, packWords([blocks]));
   dispatch(
     device,
     {
@@ -288,7 +288,7 @@ export function encodeNf4AbsmaxDequantize(
     {
       code: ABSMAX_DEQUANT_WGSL,
       bindings: [
-        cachedUniform(device, packWords([blocks])),
+        uniformBuffer(device, packWords([blocks])),
         buf.qabsmax,
         buf.absmax2,
         buf.offset,
@@ -314,7 +314,7 @@ export function encodeNf4Dequantize(
     device,
     {
       code: DEQUANTIZE_WGSL,
-      bindings: [cachedUniform(device, packWords([numel])), buf.codes, buf.absmax, buf.out],
+      bindings: [uniformBuffer(device, packWords([numel])), buf.codes, buf.absmax, buf.out],
       workgroups: grid1d(nf4CodeWords(numel), 64),
       label: "nf4-dequantize",
     },

@@ -8,8 +8,8 @@
  * (`ropeTable`) with Hugging Face's float32 arithmetic, so large positions do not depend on the
  * GPU's trigonometry precision (WGSL only promises 2⁻¹¹ absolute for f32 cos/sin).
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 
 const f32 = Math.fround;
@@ -84,7 +84,7 @@ function encode(
     {
       code: WGSL,
       bindings: [
-        cachedUniform(device, packWords([s.tokens, s.heads, half, { f32: sign }])),
+        uniformBuffer(device, packWords([s.tokens, s.heads, half, { f32: sign }])),
         buf.x,
         buf.positions,
         buf.table,

@@ -3,8 +3,8 @@
  * when a larger value arrives the running sum is rescaled by exp(m_old − m_new)), then one
  * pass writing exp(x − m)/l. Backward: dx = y·(dy − Σ dy·y). One invocation per row.
  */
-import { cachedUniform, packWords } from "./uniform-cache.js";
-import { dispatch, type BufferBinding } from "./launch.js";
+import { packWords } from "./param-words.js";
+import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
 import { flatIndexWgsl, grid1d } from "./dispatch-grid.js";
 
 /** WGSL: online (max, sum-of-exp) over `count` values read by `load(i)`. */
@@ -72,7 +72,7 @@ export function encodeSoftmaxForward(
     device,
     {
       code: FORWARD,
-      bindings: [cachedUniform(device, packWords([shape.rows, shape.cols])), buf.x, buf.y],
+      bindings: [uniformBuffer(device, packWords([shape.rows, shape.cols])), buf.x, buf.y],
       workgroups: grid1d(shape.rows, 64),
       label: "softmax-forward",
     },
@@ -92,7 +92,7 @@ export function encodeSoftmaxBackward(
     device,
     {
       code: BACKWARD,
-      bindings: [cachedUniform(device, packWords([shape.rows, shape.cols])), buf.y, buf.dy, buf.dx],
+      bindings: [uniformBuffer(device, packWords([shape.rows, shape.cols])), buf.y, buf.dy, buf.dx],
       workgroups: grid1d(shape.rows, 64),
       label: "softmax-backward",
     },
