@@ -24,7 +24,12 @@ export async function distillCausalLM(options: DistillOptions): Promise<TrainRes
   checkSharedVocabulary(teacher, student, tokenizers);
   const studentParams = new Set(student.trainableParameters().values());
   for (const p of teacher.trainableParameters().values()) {
-    if (studentParams.has(p)) throw new Error("the teacher shares a trainable parameter with the student");
+    if (studentParams.has(p))
+      throw new Error("the teacher shares a trainable parameter with the student");
   }
-  return trainCausalLM({ ...rest, model: student, loss: kdObjective({ teacher, temperature, alpha }) });
+  return trainCausalLM({
+    ...rest,
+    model: student,
+    loss: kdObjective({ teacher, temperature, alpha }),
+  });
 }

@@ -7,13 +7,16 @@
  * template is given, else the instruction (and input) as plain text. Records keep their
  * source row with origin `synthetic`; empty answers are dropped and reported by row.
  */
-import type { ChatRecord, DataRecord, InstructionRecord } from "../data/format/record.js";
-import { applyTemplate, type ResolvedTemplate } from "../data/template/apply-template.js";
-import { promptText } from "../data/template/segments.js";
+import type { DataRecord, InstructionRecord } from "../data/format/record.js";
+import type { ResolvedTemplate } from "../data/template/apply-template.js";
 import { formatPlace } from "../data/read/row.js";
+import {
+  firstAssistantTurn,
+  recordPrompt,
+  type BatchGenerator,
+} from "../llm-eval/record-prompt.js";
 
-/** Batched text generation: one answer per prompt, in order. */
-export type BatchGenerator = (prompts: readonly string[]) => Promise<string[]>;
+export type { BatchGenerator };
 
 export interface TeacherAnswersOptions {
   template?: ResolvedTemplate;
@@ -29,37 +32,8 @@ export interface TeacherAnswers {
   dropped: { place: string; reason: "empty_answer" }[];
 }
 
-function plainPrompt(r: DataRecord): string {
-  switch (r.kind) {
-    case "instruction":
-      return r.input ? `${r.instruction}\n${r.input}` : r.instruction;
-    case "preference":
-      return r.prompt;
-    case "chat":
-      return r.messages
-        .slice(0, firstAssistant(r))
-        .map((m) => m.content)
-        .join("\n");
-    case "text":
-      throw new Error("simplified distillation needs prompts: instruction, chat or preference records");
-  }
-}
-
-function firstAssistant(r: ChatRecord): number {
-  const k = r.messages.findIndex((m) => m.role === "assistant");
-  return k === -1 ? r.messages.length : k;
-}
-
 /** The prompt the teacher is asked to complete for `record`. */
-export function teacherPrompt(record: DataRecord, template?: ResolvedTemplate): string {
-  if (record.kind === "text") return plainPrompt(record);
-  if (!template) return plainPrompt(record);
-  const prompted: DataRecord =
-    record.kind === "chat"
-      ? { ...record, messages: [...record.messages.slice(0, firstAssistant(record)), { role: "assistant", content: "" }] }
-      : record;
-  return promptText(applyTemplate(prompted, template));
-}
+export const teacherPrompt = recordPrompt;
 
 function withAnswer(record: DataRecord, answer: string): DataRecord {
   const source = { ...record.source, origin: "synthetic" as const };
@@ -71,7 +45,10 @@ function withAnswer(record: DataRecord, answer: string): DataRecord {
     case "chat":
       return {
         kind: "chat",
-        messages: [...record.messages.slice(0, firstAssistant(record)), { role: "assistant", content: answer }],
+        messages: [
+          ...record.messages.slice(0, firstAssistantTurn(record)),
+          { role: "assistant", content: answer },
+        ],
         source,
       };
     case "text":

@@ -48,6 +48,8 @@ export function checkSharedVocabulary(
 /** The runtime check on logits (models without `arch`): the last dimensions must agree. */
 export function checkLogitWidths(teacherVocab: number, studentVocab: number): void {
   if (teacherVocab !== studentVocab) {
-    throw vocabMismatch(`the teacher's logits have ${teacherVocab} entries, the student's ${studentVocab}`);
+    throw vocabMismatch(
+      `the teacher's logits have ${teacherVocab} entries, the student's ${studentVocab}`,
+    );
   }
 }

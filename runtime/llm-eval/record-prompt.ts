@@ -28,7 +28,9 @@ function plainPrompt(r: DataRecord): string {
         .map((m) => m.content)
         .join("\n");
     case "text":
-      throw new Error("a prompt needs instruction, chat or preference records (plain text has none)");
+      throw new Error(
+        "a prompt needs instruction, chat or preference records (plain text has none)",
+      );
   }
 }
 

@@ -138,7 +138,12 @@ export function stepMicroBatches(
   const batches: MicroBatch[] = [];
   for (let m = position.microBatch; m < end; m++) {
     const idx = order.slice(m * options.batchSize, (m + 1) * options.batchSize);
-    batches.push(buildMicroBatch(idx.map((i) => examples[i]), options));
+    batches.push(
+      buildMicroBatch(
+        idx.map((i) => examples[i]),
+        options,
+      ),
+    );
   }
   const next =
     end >= perEpoch

@@ -50,6 +50,8 @@ export interface TrainerState {
   earlyStopping: EarlyStoppingState;
   /** The last evaluation, if any. */
   lastEval: Record<string, number> | null;
+  /** Set when the run ended (early stopping or its last step): a resume has nothing to do. */
+  finished: "completed" | "early_stop" | null;
   parameters: { name: string; shape: number[] }[];
   optimizer: {
     kind: string;
@@ -158,12 +160,26 @@ export function writeTrainCheckpoint(
   return final;
 }
 
-/** Removes temporary directories left by an interrupted write. */
+/**
+ * Removes temporary directories left by an interrupted write — only those of processes that
+ * are gone (the pid is part of the name), so a second run writing into the same folder does not
+ * lose a write in progress.
+ */
 function sweepTemporaries(dir: string): void {
   for (const name of fs.readdirSync(dir)) {
-    if (/^\.(tmp|old)-checkpoint-/.test(name)) {
+    const m = /^\.(?:tmp|old)-checkpoint-\d+-(\d+)$/.exec(name);
+    if (m && (Number(m[1]) === process.pid || !processAlive(Number(m[1])))) {
       fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

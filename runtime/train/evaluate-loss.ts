@@ -42,7 +42,10 @@ export async function evaluateLoss(
       if (batch.lossTokens === 0) continue;
       const part = noGrad(() =>
         tidy(() => {
-          const ce = crossEntropy(logitRows(modelLogits(model, batch, backend)), targetsTensor(batch, backend));
+          const ce = crossEntropy(
+            logitRows(modelLogits(model, batch, backend)),
+            targetsTensor(batch, backend),
+          );
           const s = scale(ce, batch.lossTokens);
           return total ? add(total, s) : s;
         }),

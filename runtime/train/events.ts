@@ -68,13 +68,7 @@ export interface EndEvent {
 }
 
 export type TrainEvent =
-  | StartEvent
-  | LogEvent
-  | EvalEvent
-  | CheckpointEvent
-  | EarlyStopEvent
-  | NoticeEvent
-  | EndEvent;
+  StartEvent | LogEvent | EvalEvent | CheckpointEvent | EarlyStopEvent | NoticeEvent | EndEvent;
 
 export type TrainEventListener = (event: TrainEvent) => void;
 

@@ -44,7 +44,12 @@ import {
   writeTrainCheckpoint,
   type TrainerState,
 } from "./checkpoint.js";
-import { checkTrainOptions, createOptimizer, resumeSettings, type TrainOptions } from "./options.js";
+import {
+  checkTrainOptions,
+  createOptimizer,
+  resumeSettings,
+  type TrainOptions,
+} from "./options.js";
 
 export interface TrainResult {
   /** Optimizer steps completed (in total, across resumes). */
@@ -75,7 +80,8 @@ class LossWindow {
   /** Takes ownership of the scalars. */
   add(loss: Tensor, parts: Record<string, Tensor>): void {
     this.loss = accumulate(this.loss, loss);
-    for (const [k, v] of Object.entries(parts)) this.parts.set(k, accumulate(this.parts.get(k) ?? null, v));
+    for (const [k, v] of Object.entries(parts))
+      this.parts.set(k, accumulate(this.parts.get(k) ?? null, v));
   }
 
   async read(): Promise<{ loss: number; parts: Record<string, number> } | null> {
@@ -123,7 +129,12 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
   const params = [...named.values()];
   if (params.length === 0) throw new Error("the model has no trainable parameter");
   if (o.train.length === 0) {
-    throw new PipeError("PW8009", "the training set is empty", {}, "check the dataset and its split");
+    throw new PipeError(
+      "PW8009",
+      "the training set is empty",
+      {},
+      "check the dataset and its split",
+    );
   }
 
   const perEpoch = stepsPerEpoch(o.train.length, o.batchSize, gradAccum);
@@ -146,12 +157,15 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
   let lastEval: Record<string, number> | null = null;
   let lastCheckpoint: string | null = null;
   let resumedFrom: string | null = null;
+  let finished: TrainerState["finished"] = null;
 
   // ---- resume ------------------------------------------------------------------------------
   if (o.resume) {
     const from = typeof o.resume === "string" ? o.resume : latestCheckpoint(o.checkpoint!.dir);
     if (from) {
-      const ck = readTrainCheckpoint(from, (state) => checkCompatible(from, state, fingerprint, settings));
+      const ck = readTrainCheckpoint(from, (state) =>
+        checkCompatible(from, state, fingerprint, settings),
+      );
       model.loadStateDict(ck.parameters);
       optimizer.loadStateDict(ck.optimizer, { path: from });
       if (ck.state.rng.model) model.setRandomState?.(ck.state.rng.model);
@@ -160,9 +174,14 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       early = ck.state.earlyStopping;
       lastEval = ck.state.lastEval;
       lastCheckpoint = resumedFrom = from;
+      finished = ck.state.finished ?? null;
       log?.truncateAfter(step);
     } else {
-      emit({ event: "notice", step: 0, message: "resume: no checkpoint yet, starting from the beginning" });
+      emit({
+        event: "notice",
+        step: 0,
+        message: "resume: no checkpoint yet, starting from the beginning",
+      });
     }
   }
 
@@ -230,6 +249,7 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       schedule: { ...schedule, lr: learningRate(schedule, step) },
       earlyStopping: early,
       lastEval,
+      finished,
       parameters: [...named].map(([name, t]) => ({ name, shape: [...t.shape] })),
       optimizer: { kind: optimizer.kind, step: 0, hyper: {}, shapes: [], slots: [] },
     };
@@ -256,11 +276,10 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
   const sessionStart = performance.now();
   const sessionFirstStep = step;
   let lastLoss: number | null = null;
-  let stopReason: TrainResult["stopReason"] = "completed";
-  let evaluatedAt = -1;
+  let stopReason: TrainResult["stopReason"] = finished ?? "completed";
   let lastGradNorm: number | null = null;
 
-  while (step < totalSteps) {
+  while (step < totalSteps && !finished) {
     const { batches, next } = stepMicroBatches(o.train, position, {
       batchSize: o.batchSize,
       gradAccum,
@@ -274,7 +293,11 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       window.add(l, p),
     );
     if (stepTokens === 0) {
-      emit({ event: "notice", step: step + 1, message: `step ${step + 1}: no loss token in its batches; no update` });
+      emit({
+        event: "notice",
+        step: step + 1,
+        message: `step ${step + 1}: no loss token in its batches; no update`,
+      });
     } else {
       if (o.maxGradNorm && o.maxGradNorm > 0) {
         lastGradNorm = await globalGradNorm(params);
@@ -318,13 +341,16 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       window.reset();
     }
 
+    // The last step: evaluate (unless just done) and checkpoint, marked finished, so that a
+    // resume of a finished run has nothing left to do.
+    const last = step >= totalSteps;
+    if (last) finished = "completed";
     let stopNow = false;
-    if (o.evalEvery && step % o.evalEvery === 0) {
+    if ((o.evalEvery && step % o.evalEvery === 0) || (last && (o.val || o.evaluate))) {
       const metrics = await runEval();
-      evaluatedAt = step;
-      if (o.earlyStopping && updateEarlyStopping(early, o.earlyStopping, metrics, step)) {
+      if (o.earlyStopping && updateEarlyStopping(early, o.earlyStopping, metrics, step) && !last) {
         stopNow = true;
-        stopReason = "early_stop";
+        stopReason = finished = "early_stop";
         emit({
           event: "early_stop",
           step,
@@ -334,21 +360,19 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
         });
       }
     }
-    if (o.checkpoint && ((o.checkpoint.every > 0 && step % o.checkpoint.every === 0) || stopNow)) {
+    if (
+      o.checkpoint &&
+      ((o.checkpoint.every > 0 && step % o.checkpoint.every === 0) || stopNow || last)
+    ) {
       await saveCheckpoint();
     }
-    if (stopNow) break;
+    if (stopNow || last) break;
     if ((o.haltAfterStep !== undefined && step >= o.haltAfterStep) || o.shouldStop?.()) {
       stopReason = "halted";
       break;
     }
   }
   window.reset();
-
-  if (stopReason === "completed") {
-    if ((o.val || o.evaluate) && evaluatedAt !== step) await runEval();
-    if (o.checkpoint && (o.checkpoint.every === 0 || step % o.checkpoint.every !== 0)) await saveCheckpoint();
-  }
   emit({ event: "end", step, epoch: epochOf(position), reason: stopReason });
   optimizer.dispose();
 

@@ -35,9 +35,10 @@ export const RUNTIME_CODES = [
   },
   {
     code: "PW8006",
-    name: "distill-vocab-mismatch",
+    name: "distill-vocab-mismatch-runtime",
     severity: "error",
-    summary: "teacher and student do not share a vocabulary, which logit distillation needs",
+    summary:
+      "at run time, teacher and student turn out not to share a vocabulary (size or token ids), which logit distillation needs (compile-time checks: PW3033, PW3034)",
   },
   {
     code: "PW8007",
@@ -62,5 +63,31 @@ export const RUNTIME_CODES = [
     name: "training-diverged",
     severity: "error",
     summary: "the training loss became NaN or infinite",
+  },
+  {
+    code: "PW8011",
+    name: "stage-not-implemented",
+    severity: "error",
+    summary: "the pipeline has a stage whose operation this build of the runtime cannot run yet",
+  },
+  {
+    code: "PW8012",
+    name: "output-path-outside",
+    severity: "error",
+    summary:
+      "an output path lies outside the pipeline's `output` directory (set `allow_outside_output: true` to allow it)",
+  },
+  {
+    code: "PW8013",
+    name: "run-interrupted",
+    severity: "error",
+    summary:
+      "the run was interrupted (Ctrl-C); finished stages are cached and the next run resumes",
+  },
+  {
+    code: "PW8014",
+    name: "cache-entry-unreadable",
+    severity: "warning",
+    summary: "a cached stage result is incomplete or unreadable; the stage runs again",
   },
 ] as const satisfies readonly DiagnosticEntry[];

@@ -23,7 +23,20 @@ const teacher = () => new ToyLM({ vocab: 10, dim: 12, seed: 50, backend });
 const student = () => new ToyLM({ vocab: 10, dim: 4, seed: 60, backend, dropout: 0.1 });
 
 function opts(t: ToyLM, s: ToyLM, over: Partial<DistillOptions> = {}): DistillOptions {
-  return { teacher: t, student: s, temperature: 2, alpha: 0.5, train, padId: 0, batchSize: 4, gradAccum: 2, epochs: 4, seed: 3, optimizer: { lr: 0.05 }, ...over };
+  return {
+    teacher: t,
+    student: s,
+    temperature: 2,
+    alpha: 0.5,
+    train,
+    padId: 0,
+    batchSize: 4,
+    gradAccum: 2,
+    epochs: 4,
+    seed: 3,
+    optimizer: { lr: 0.05 },
+    ...over,
+  };
 }
 
 describe("logit distillation", () => {
@@ -33,11 +46,21 @@ describe("logit distillation", () => {
     const batch = buildMicroBatch(train.slice(0, 4), { padId: 0, objective: "sft" });
     const scalars = noGrad(() =>
       tidy(() => {
-        const out = kdObjective({ teacher: t, temperature: 3, alpha: 0.3 }).microBatchLoss(s, batch, backend);
+        const out = kdObjective({ teacher: t, temperature: 3, alpha: 0.3 }).microBatchLoss(
+          s,
+          batch,
+          backend,
+        );
         const sl = logitRows(modelLogits(s, batch, backend));
         const tl = logitRows(modelLogits(t, batch, backend));
         const y = targetsTensor(batch, backend);
-        return [out.loss, out.parts!.hard_loss, out.parts!.soft_loss, crossEntropy(sl, y), kdLoss(sl, tl, y, 3)];
+        return [
+          out.loss,
+          out.parts!.hard_loss,
+          out.parts!.soft_loss,
+          crossEntropy(sl, y),
+          kdLoss(sl, tl, y, 3),
+        ];
       }),
     );
     const [total, hard, soft, refHard, refSoft] = await Promise.all(scalars.map((x) => x.item()));
@@ -77,7 +100,9 @@ describe("logit distillation", () => {
     await distillCausalLM(opts(teacher(), resumed, { checkpoint: ck, resume: true }));
     expect(sameBytes(await resumed.stateDict(), await ref.stateDict())).toBe(true);
     // Another temperature is another training: refused.
-    const err = await distillCausalLM(opts(teacher(), student(), { checkpoint: ck, resume: true, temperature: 4 })).catch((e) => e);
+    const err = await distillCausalLM(
+      opts(teacher(), student(), { checkpoint: ck, resume: true, temperature: 4 }),
+    ).catch((e) => e);
     expect(isPipeError(err) && err.code).toBe("PW8004");
     expect(err.message).toMatch(/temperature/);
   });
@@ -85,17 +110,24 @@ describe("logit distillation", () => {
 
 describe("shared vocabulary (PW8006)", () => {
   it("refuses models with different vocabulary sizes", async () => {
-    const err = await distillCausalLM(opts(new ToyLM({ vocab: 11, dim: 4, seed: 1, backend }), student())).catch((e) => e);
+    const err = await distillCausalLM(
+      opts(new ToyLM({ vocab: 11, dim: 4, seed: 1, backend }), student()),
+    ).catch((e) => e);
     expect(isPipeError(err) && err.code).toBe("PW8006");
     expect(err.message).toMatch(/teacher has 11 tokens, the student 10/);
   });
 
   it("refuses tokenizers that differ at some id", () => {
-    const vocab = (tokens: string[]) => ({ vocabSize: tokens.length, idToToken: (i: number) => tokens[i] });
+    const vocab = (tokens: string[]) => ({
+      vocabSize: tokens.length,
+      idToToken: (i: number) => tokens[i],
+    });
     const t = teacher();
     const s = student();
     const base = Array.from({ length: 10 }, (_, i) => `t${i}`);
-    expect(() => checkSharedVocabulary(t, s, { teacher: vocab(base), student: vocab([...base]) })).not.toThrow();
+    expect(() =>
+      checkSharedVocabulary(t, s, { teacher: vocab(base), student: vocab([...base]) }),
+    ).not.toThrow();
     const other = [...base];
     other[7] = "x";
     let err: unknown;
@@ -105,7 +137,9 @@ describe("shared vocabulary (PW8006)", () => {
       err = e;
     }
     expect(isPipeError(err) && err.code).toBe("PW8006");
-    expect((err as Error).message).toMatch(/token id 7 is "t7" for the teacher and "x" for the student/);
+    expect((err as Error).message).toMatch(
+      /token id 7 is "t7" for the teacher and "x" for the student/,
+    );
   });
 
   it("checks logit widths of models without an architecture record", async () => {

@@ -18,7 +18,8 @@ const backend = new CpuBackend();
 
 const V = 16;
 const chain = markovChain(V, 21, 0.45);
-const seqs = (n: number, seed: number) => sampleSequences(chain, n, 12, seed).map((inputIds) => ({ inputIds }));
+const seqs = (n: number, seed: number) =>
+  sampleSequences(chain, n, 12, seed).map((inputIds) => ({ inputIds }));
 const teacherData = seqs(400, 1);
 const studentData = seqs(12, 2);
 const valData = seqs(64, 3);
@@ -30,22 +31,51 @@ function chainEntropy(): number {
   const counts = new Array<number>(V).fill(0);
   for (const s of valData) for (const t of s.inputIds.slice(0, -1)) counts[t]++;
   const total = counts.reduce((a, b) => a + b, 0);
-  return chain.reduce((acc, row, i) => acc - (counts[i] / total) * row.reduce((h, p) => h + (p > 0 ? p * Math.log(p) : 0), 0), 0);
+  return chain.reduce(
+    (acc, row, i) =>
+      acc - (counts[i] / total) * row.reduce((h, p) => h + (p > 0 ? p * Math.log(p) : 0), 0),
+    0,
+  );
 }
 
 describe("logit distillation beats hard labels (acceptance, toy scale)", () => {
   it("KD student val loss < hard-label student val loss, same steps and seed", async () => {
     const teacher = new ToyLM({ vocab: V, dim: 24, seed: 100, backend });
-    await trainCausalLM({ ...common, model: teacher, train: teacherData, batchSize: 32, epochs: 6, optimizer: { lr: 0.05 }, schedule: { kind: "cosine", warmupSteps: 5 } });
+    await trainCausalLM({
+      ...common,
+      model: teacher,
+      train: teacherData,
+      batchSize: 32,
+      epochs: 6,
+      optimizer: { lr: 0.05 },
+      schedule: { kind: "cosine", warmupSteps: 5 },
+    });
     const teacherVal = (await evaluateLoss(teacher, valData, { ...common, batchSize: 64 })).loss;
 
-    const studentRun = { ...common, train: studentData, val: valData, batchSize: 4, epochs: 20, optimizer: { lr: 0.05 }, schedule: { kind: "linear" as const, warmupSteps: 3 }, evalEvery: 15 };
+    const studentRun = {
+      ...common,
+      train: studentData,
+      val: valData,
+      batchSize: 4,
+      epochs: 20,
+      optimizer: { lr: 0.05 },
+      schedule: { kind: "linear" as const, warmupSteps: 3 },
+      evalEvery: 15,
+    };
     const hard = new ToyLM({ vocab: V, dim: 6, seed: 200, backend });
     const hardResult = await trainCausalLM({ ...studentRun, model: hard });
 
     const events: TrainEvent[] = [];
     const kd = new ToyLM({ vocab: V, dim: 6, seed: 200, backend });
-    const kdResult = await distillCausalLM({ ...studentRun, teacher, student: kd, temperature: 2, alpha: 0.5, logEvery: 5, onEvent: (e) => events.push(e) });
+    const kdResult = await distillCausalLM({
+      ...studentRun,
+      teacher,
+      student: kd,
+      temperature: 2,
+      alpha: 0.5,
+      logEvery: 5,
+      onEvent: (e) => events.push(e),
+    });
 
     const hardVal = hardResult.lastEval!.val_loss;
     const kdVal = kdResult.lastEval!.val_loss;
@@ -57,7 +87,9 @@ describe("logit distillation beats hard labels (acceptance, toy scale)", () => {
     expect(kdVal).toBeLessThan(hardVal - 0.05);
     // Not an artefact of over-fitting late: KD's best evaluation also beats hard labels' best.
     const best = (r: typeof kdResult) => Math.min(...r.evaluations.map((e) => e.metrics.val_loss));
-    console.info(`[kd-vs-hard] best over evaluations: hard=${best(hardResult).toFixed(4)} KD=${best(kdResult).toFixed(4)}`);
+    console.info(
+      `[kd-vs-hard] best over evaluations: hard=${best(hardResult).toFixed(4)} KD=${best(kdResult).toFixed(4)}`,
+    );
     expect(best(kdResult)).toBeLessThan(best(hardResult));
     // Total, hard and soft losses are all logged, and total = α·hard + (1−α)·soft.
     const logs = events.filter((e): e is LogEvent => e.event === "log");

@@ -30,7 +30,10 @@ describe("micro-batches", () => {
   });
 
   it("pre-training trains every next token", () => {
-    const mb = buildMicroBatch([{ inputIds: [1, 2, 3], labels: [-100, -100, -100] }], { padId: 0, objective: "pretrain" });
+    const mb = buildMicroBatch([{ inputIds: [1, 2, 3], labels: [-100, -100, -100] }], {
+      padId: 0,
+      objective: "pretrain",
+    });
     expect([...mb.targets]).toEqual([2, 3, -100]);
     expect(mb.lossTokens).toBe(2);
   });
@@ -48,7 +51,13 @@ describe("micro-batches", () => {
     const examples = Array.from({ length: 7 }, (_, i) => ({ inputIds: [i + 1, i + 2] }));
     // 7 examples, batch 2 → 4 micro-batches; accum 3 → steps of 3 and 1 micro-batches.
     expect(stepsPerEpoch(7, 2, 3)).toBe(2);
-    const opts = { batchSize: 2, gradAccum: 3, padId: 0, objective: "pretrain" as const, orderOf: (e: number) => epochOrder(7, 1, e) };
+    const opts = {
+      batchSize: 2,
+      gradAccum: 3,
+      padId: 0,
+      objective: "pretrain" as const,
+      orderOf: (e: number) => epochOrder(7, 1, e),
+    };
     const s1 = stepMicroBatches(examples, { epoch: 0, microBatch: 0 }, opts);
     expect(s1.batches.map((b) => b.batch)).toEqual([2, 2, 2]);
     expect(s1.next).toEqual({ epoch: 0, microBatch: 3 });

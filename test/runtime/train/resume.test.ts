@@ -102,7 +102,13 @@ describe("checkpoints", () => {
 
   it("keeps only the newest K", async () => {
     const dir = tmp("keep");
-    await trainCausalLM(options(newModel(), dir, { checkpoint: { dir, every: 1, keepLast: 3 }, maxSteps: 7, evalEvery: 0 }));
+    await trainCausalLM(
+      options(newModel(), dir, {
+        checkpoint: { dir, every: 1, keepLast: 3 },
+        maxSteps: 7,
+        evalEvery: 0,
+      }),
+    );
     expect(listCheckpoints(dir).map((c) => c.step)).toEqual([5, 6, 7]);
   });
 
@@ -117,7 +123,8 @@ describe("checkpoints", () => {
         maxSteps: 9,
         // Checkpoint 6 dies after its first file (model.safetensors) is on disk.
         beforeCheckpointWrite: (file) => {
-          if (file.includes("checkpoint-00000006") && ++writes === 2) throw new Error("simulated crash");
+          if (file.includes("checkpoint-00000006") && ++writes === 2)
+            throw new Error("simulated crash");
         },
       }),
     ).catch((e: Error) => e);
@@ -140,7 +147,11 @@ describe("checkpoints", () => {
     const dir = tmp("foreign");
     await trainCausalLM(options(newModel(), dir, { maxSteps: 3 }));
     const err = await trainCausalLM(
-      options(newModel(), dir, { maxSteps: 3, resume: true, fingerprint: "pipeline-b/stage-train" }),
+      options(newModel(), dir, {
+        maxSteps: 3,
+        resume: true,
+        fingerprint: "pipeline-b/stage-train",
+      }),
     ).catch((e) => e);
     expect(isPipeError(err) && err.code).toBe("PW8004");
     expect(err.message).toMatch(/another pipeline or stage/);
@@ -163,19 +174,68 @@ describe("checkpoints", () => {
     await trainCausalLM(options(newModel(), dir, { maxSteps: 3 }));
     const ck = listCheckpoints(dir)[0].path;
     fs.rmSync(path.join(ck, "optimizer.safetensors"));
-    const err = await trainCausalLM(options(newModel(), dir, { maxSteps: 3, resume: true })).catch((e) => e);
+    const err = await trainCausalLM(options(newModel(), dir, { maxSteps: 3, resume: true })).catch(
+      (e) => e,
+    );
     expect(isPipeError(err) && err.code).toBe("PW8005");
     expect(err.message).toMatch(/optimizer\.safetensors is missing/);
     fs.writeFileSync(path.join(ck, "trainer_state.json"), "{ not json");
-    const err2 = await trainCausalLM(options(newModel(), dir, { maxSteps: 3, resume: true })).catch((e) => e);
+    const err2 = await trainCausalLM(options(newModel(), dir, { maxSteps: 3, resume: true })).catch(
+      (e) => e,
+    );
     expect(isPipeError(err2) && err2.code).toBe("PW8005");
+  });
+
+  it("resuming a finished run (completed or stopped early) does nothing", async () => {
+    const dir = tmp("finished");
+    const done = newModel();
+    const first = await trainCausalLM(options(done, dir, { maxSteps: 5 }));
+    expect(listCheckpoints(dir).at(-1)!.step).toBe(5);
+    expect(readTrainCheckpoint(listCheckpoints(dir).at(-1)!.path).state.finished).toBe("completed");
+    const again = newModel();
+    const events: string[] = [];
+    const r = await trainCausalLM(
+      options(again, dir, { maxSteps: 5, resume: true, onEvent: (e) => events.push(e.event) }),
+    );
+    expect(r).toMatchObject({ step: 5, stopReason: "completed", lastEval: first.lastEval });
+    expect(events).toEqual(["start", "end"]);
+    expect(sameBytes(await again.stateDict(), await done.stateDict())).toBe(true);
+
+    const dir2 = tmp("stopped");
+    let k = 0;
+    const scores = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const evaluate = async () => ({ loss: scores[k++] });
+    const stopped = await trainCausalLM(
+      options(newModel(), dir2, {
+        val: undefined,
+        evaluate,
+        evalEvery: 1,
+        earlyStopping: { metric: "loss", patience: 2 },
+      }),
+    );
+    expect(stopped).toMatchObject({ stopReason: "early_stop", step: 3 });
+    const r2 = await trainCausalLM(
+      options(newModel(), dir2, {
+        val: undefined,
+        evaluate,
+        evalEvery: 1,
+        earlyStopping: { metric: "loss", patience: 2 },
+        resume: true,
+      }),
+    );
+    expect(r2).toMatchObject({ stopReason: "early_stop", step: 3 });
+    expect(k).toBe(3); // no evaluation after the resume
   });
 
   it("resume without a checkpoint starts from the beginning with a notice", async () => {
     const dir = tmp("none");
     const events: string[] = [];
     const r = await trainCausalLM(
-      options(newModel(), dir, { maxSteps: 2, resume: true, onEvent: (e) => e.event === "notice" && events.push(e.message) }),
+      options(newModel(), dir, {
+        maxSteps: 2,
+        resume: true,
+        onEvent: (e) => e.event === "notice" && events.push(e.message),
+      }),
     );
     expect(r.step).toBe(2);
     expect(events[0]).toMatch(/no checkpoint yet/);

@@ -28,8 +28,14 @@ describe("learning-rate schedules (transformers' *_schedule_with_warmup)", () =>
   it("warmup ratio rounds up (transformers' get_warmup_steps) and is checked", () => {
     expect(resolveSchedule({ kind: "linear", warmupRatio: 0.03 }, 1, 100).warmupSteps).toBe(3);
     expect(resolveSchedule({ kind: "linear", warmupRatio: 0.031 }, 1, 100).warmupSteps).toBe(4);
-    expect(resolveSchedule({ kind: "linear", warmupSteps: 7, warmupRatio: 0.5 }, 1, 100).warmupSteps).toBe(7);
-    expect(() => resolveSchedule({ kind: "linear", warmupRatio: 1.5 }, 1, 10)).toThrow(/warmup ratio/);
-    expect(() => resolveSchedule({ kind: "linear", minLrRatio: -1 }, 1, 10)).toThrow(/min_lr_ratio/);
+    expect(
+      resolveSchedule({ kind: "linear", warmupSteps: 7, warmupRatio: 0.5 }, 1, 100).warmupSteps,
+    ).toBe(7);
+    expect(() => resolveSchedule({ kind: "linear", warmupRatio: 1.5 }, 1, 10)).toThrow(
+      /warmup ratio/,
+    );
+    expect(() => resolveSchedule({ kind: "linear", minLrRatio: -1 }, 1, 10)).toThrow(
+      /min_lr_ratio/,
+    );
   });
 });

@@ -39,8 +39,12 @@ export class ToyLM implements CausalLM {
     this.backend = o.backend ?? new CpuBackend();
     this.arch = { vocabSize: o.vocab };
     const std = o.std ?? 0.5;
-    this.emb = keep(randn([o.vocab, o.dim], { seed: o.seed, std, requiresGrad: true, backend: this.backend }));
-    this.head = keep(randn([o.vocab, o.dim], { seed: o.seed + 1, std, requiresGrad: true, backend: this.backend }));
+    this.emb = keep(
+      randn([o.vocab, o.dim], { seed: o.seed, std, requiresGrad: true, backend: this.backend }),
+    );
+    this.head = keep(
+      randn([o.vocab, o.dim], { seed: o.seed + 1, std, requiresGrad: true, backend: this.backend }),
+    );
     this.dropout = o.dropout ?? 0;
     this.rng = createRng(o.seed + 2);
   }
@@ -56,7 +60,8 @@ export class ToyLM implements CausalLM {
     if (this.training && this.dropout > 0) {
       const keepP = 1 - this.dropout;
       const mask = new Float32Array(x.size);
-      for (let i = 0; i < mask.length; i++) mask[i] = this.rng.next() < this.dropout ? 0 : 1 / keepP;
+      for (let i = 0; i < mask.length; i++)
+        mask[i] = this.rng.next() < this.dropout ? 0 : 1 / keepP;
       x = mul(x, fromArray(mask, x.shape, { backend: this.backend }));
     }
     return linear(x, this.head);
@@ -71,7 +76,8 @@ export class ToyLM implements CausalLM {
 
   async stateDict(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    for (const [k, t] of this.trainableParameters()) out.set(k, Float32Array.from(await t.toFloat32Array()));
+    for (const [k, t] of this.trainableParameters())
+      out.set(k, Float32Array.from(await t.toFloat32Array()));
     return out;
   }
 
@@ -169,7 +175,10 @@ export function sftExamples(
 }
 
 /** Byte-exact comparison of two state dicts. */
-export function sameBytes(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>): boolean {
+export function sameBytes(
+  a: ReadonlyMap<string, Float32Array>,
+  b: ReadonlyMap<string, Float32Array>,
+): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
     const w = b.get(k);

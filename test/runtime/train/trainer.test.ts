@@ -8,6 +8,7 @@ import type { TrainEvent, LogEvent } from "../../../runtime/train/events.js";
 import type { Objective } from "../../../runtime/train/objective.js";
 import { crossEntropyObjective } from "../../../runtime/train/objective.js";
 import { scale } from "../../../runtime/ops/elementwise.js";
+import { liveTensorCount } from "../../../runtime/tensor/tensor.js";
 import { isPipeError } from "../../../compiler/diagnostics/pipe-error.js";
 import { ToyLM, markovChain, sftExamples, sampleSequences } from "./toy-lm.js";
 
@@ -67,6 +68,13 @@ describe("trainCausalLM", () => {
     expect(events[events.length - 1]).toMatchObject({ event: "end", step: 9, reason: "completed" });
   });
 
+  it("leaks no tensor: after a run only the model's parameters are alive", async () => {
+    const before = liveTensorCount();
+    const { model } = await run({ maxSteps: 5, evalEvery: 2, maxGradNorm: 1 });
+    expect(liveTensorCount() - before).toBe(2);
+    model.dispose();
+  });
+
   it("stops at max_steps or at the end of the epochs, whichever comes first", async () => {
     expect((await run({ maxSteps: 4, epochs: 3 })).result.step).toBe(4);
     expect((await run({ maxSteps: 40, epochs: 1 })).result.step).toBe(3);
@@ -80,7 +88,11 @@ describe("trainCausalLM", () => {
     const dir = tmp("metrics");
     const file = path.join(dir, "metrics.jsonl");
     const { events } = await run({ metricsFile: file, evalEvery: 3, maxSteps: 6 });
-    const lines = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual(JSON.parse(JSON.stringify(events)));
     expect(lines.filter((l) => l.event === "eval")).toHaveLength(2);
   });
@@ -89,12 +101,19 @@ describe("trainCausalLM", () => {
     const a = await (await run({ maxSteps: 5 })).model.stateDict();
     const b = await (await run({ maxSteps: 5 })).model.stateDict();
     const c = await (await run({ maxSteps: 5, seed: 12 })).model.stateDict();
-    expect(Buffer.from(a.get("emb.weight")!.buffer).equals(Buffer.from(b.get("emb.weight")!.buffer))).toBe(true);
-    expect(Buffer.from(a.get("emb.weight")!.buffer).equals(Buffer.from(c.get("emb.weight")!.buffer))).toBe(false);
+    expect(
+      Buffer.from(a.get("emb.weight")!.buffer).equals(Buffer.from(b.get("emb.weight")!.buffer)),
+    ).toBe(true);
+    expect(
+      Buffer.from(a.get("emb.weight")!.buffer).equals(Buffer.from(c.get("emb.weight")!.buffer)),
+    ).toBe(false);
   });
 
   it("trains 8-bit AdamW, constant and linear schedules, with clipping", async () => {
-    for (const schedule of [{ kind: "constant" as const }, { kind: "linear" as const, warmupRatio: 0.2, minLrRatio: 0.1 }]) {
+    for (const schedule of [
+      { kind: "constant" as const },
+      { kind: "linear" as const, warmupRatio: 0.2, minLrRatio: 0.1 },
+    ]) {
       const { result, events } = await run({
         optimizer: { kind: "adamw8bit", lr: 0.05, minQuantizedSize: 16 },
         schedule,
@@ -108,7 +127,13 @@ describe("trainCausalLM", () => {
 
   it("pre-training trains on every token", async () => {
     const texts = sampleSequences(chain, 16, 8, 5).map((inputIds) => ({ inputIds }));
-    const { result } = await run({ train: texts, val: texts.slice(0, 4), objective: "pretrain", evalEvery: 2, maxSteps: 6 });
+    const { result } = await run({
+      train: texts,
+      val: texts.slice(0, 4),
+      objective: "pretrain",
+      evalEvery: 2,
+      maxSteps: 6,
+    });
     const first = result.evaluations[0].metrics;
     // 4 sequences × 7 predicted tokens each.
     expect(first.val_perplexity).toBeCloseTo(Math.exp(first.val_loss), 6);
@@ -127,7 +152,11 @@ describe("trainCausalLM", () => {
     expect(result.stopReason).toBe("early_stop");
     expect(result.step).toBe(4);
     expect(result.best).toEqual({ metric: "score", value: 0.8, step: 2 });
-    expect(events.find((e) => e.event === "early_stop")).toMatchObject({ step: 4, best: 0.8, best_step: 2 });
+    expect(events.find((e) => e.event === "early_stop")).toMatchObject({
+      step: 4,
+      best: 0.8,
+      best_step: 2,
+    });
     // max mode: 0.85 > 0.8 counts as an improvement.
     k = 0;
     const maxMode = await run({
@@ -148,7 +177,10 @@ describe("trainCausalLM", () => {
   it("refuses an empty training set and a validation set without loss tokens (PW8009)", async () => {
     const err1 = await run({ train: [] }).catch((e) => e);
     expect(isPipeError(err1) && err1.code).toBe("PW8009");
-    const err2 = await run({ val: [{ inputIds: [1, 2, 3], labels: [-100, -100, -100] }], evalEvery: 1 }).catch((e) => e);
+    const err2 = await run({
+      val: [{ inputIds: [1, 2, 3], labels: [-100, -100, -100] }],
+      evalEvery: 1,
+    }).catch((e) => e);
     expect(isPipeError(err2) && err2.code).toBe("PW8009");
   });
 
@@ -156,7 +188,9 @@ describe("trainCausalLM", () => {
     const nan: Objective = {
       name: "nan",
       settings: () => ({}),
-      microBatchLoss: (m, b, be) => ({ loss: scale(crossEntropyObjective.microBatchLoss(m, b, be).loss, NaN) }),
+      microBatchLoss: (m, b, be) => ({
+        loss: scale(crossEntropyObjective.microBatchLoss(m, b, be).loss, NaN),
+      }),
     };
     const err = await run({ loss: nan, logEvery: 1 }).catch((e) => e);
     expect(isPipeError(err) && err.code).toBe("PW8010");
