@@ -5,7 +5,7 @@
  * runs the sections whose titles contain those words.
  */
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 import { createBackend } from "../runtime/backend/create-backend.js";
 import { WebGpuBackend } from "../runtime/backend/webgpu-backend.js";
@@ -44,7 +44,7 @@ export const SECTIONS: BenchSection[] = [
   deviceSection("NMS", benchNms),
 ];
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const quick = process.env.BENCH_QUICK === "1";
   const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim().toLowerCase());
@@ -82,4 +82,5 @@ async function main(): Promise<void> {
   await releaseSharedGpu();
 }
 
-await main();
+// Run when invoked as a script (`npm run bench`), not when imported (tests).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
