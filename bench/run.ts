@@ -15,6 +15,7 @@ import { matmulSection } from "./matmul.js";
 import { benchLora } from "./lora.js";
 import { benchNf4 } from "./nf4.js";
 import { benchNms } from "./nms.js";
+import { frontEndSection } from "./front-end.js";
 
 /** Kernel-level sections that return { title, rows, results } from a device (lora, nf4, nms). */
 type DeviceBench = (
@@ -42,6 +43,7 @@ export const SECTIONS: BenchSection[] = [
   deviceSection("Fused LoRA", benchLora),
   deviceSection("NF4", benchNf4),
   deviceSection("NMS", benchNms),
+  frontEndSection,
 ];
 
 export async function main(): Promise<void> {
@@ -76,9 +78,11 @@ export async function main(): Promise<void> {
     log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   md.push(`Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`, "");
-  writeFileSync(join(here, "results.md"), md.join("\n"));
-  writeFileSync(join(here, "results.json"), JSON.stringify(json, null, 2) + "\n");
-  log(`wrote ${join(here, "results.md")} and results.json`);
+  // A partial or quick run must not overwrite the full results.
+  const base = only || quick ? "results-partial" : "results";
+  writeFileSync(join(here, `${base}.md`), md.join("\n"));
+  writeFileSync(join(here, `${base}.json`), JSON.stringify(json, null, 2) + "\n");
+  log(`wrote ${join(here, `${base}.md`)} and ${base}.json`);
   await releaseSharedGpu();
 }
 
