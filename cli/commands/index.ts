@@ -13,6 +13,8 @@ import { detectCommand } from "./detect-command.js";
 import { inspectCommand } from "./inspect-command.js";
 import { convertCommand } from "./convert-command.js";
 import { runCommand } from "./run-command.js";
+import { evalCommand } from "./eval-command.js";
+import { generateCommand } from "./generate-command.js";
 
 export const COMMANDS: PipeCommand[] = [
   checkCommand,
@@ -25,4 +27,6 @@ export const COMMANDS: PipeCommand[] = [
   inspectCommand,
   convertCommand,
   runCommand,
+  evalCommand,
+  generateCommand,
 ];

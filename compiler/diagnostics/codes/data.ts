@@ -4,7 +4,8 @@ import type { DiagnosticEntry } from "./entry.js";
  * PW6xxx — data rows at run time (runtime/data, runtime/tokenizer).
  * PW60xx: files and readers (JSONL, JSON arrays, CSV). PW61xx: dataset formats and records.
  * PW62xx: templates and tokenized examples. PW63xx: cleaning and its hooks. PW64xx: splits.
- * PW65xx: tokenizers (tokenizer.json, tokenizer_config.json, training).
+ * PW65xx: tokenizers (tokenizer.json, tokenizer_config.json, training). PW66xx: evaluation inputs
+ * (prediction and reference files scored by `pipe eval`).
  * Row-level problems are warnings when the malformed-row policy is `skip` (the row is counted in
  * the report by reason, with its path:line) and errors when it is `fail`.
  */
@@ -193,5 +194,12 @@ export const DATA_CODES = [
     severity: "error",
     summary:
       "Tokenizer training options are invalid (vocabulary smaller than the alphabet and special tokens, empty corpus).",
+  },
+  {
+    code: "PW6601",
+    name: "metric-input-invalid",
+    severity: "error",
+    summary:
+      "Predictions and references cannot be scored: a record without the text a metric needs, a prediction whose id has no reference, a repeated reference id, or different counts without ids.",
   },
 ] as const satisfies readonly DiagnosticEntry[];
