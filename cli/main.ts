@@ -33,8 +33,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, err) => {
-      if (err) throw err;
-      usageError = message;
+      // yargs reports bad usage either as a message or as a YError; anything else is a bug.
+      if (err && err.name !== "YError") throw err;
+      usageError = message ?? err?.message ?? "invalid usage";
     });
   for (const cmd of COMMANDS) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {

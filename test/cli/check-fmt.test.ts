@@ -114,3 +114,11 @@ describe("pipe fmt", () => {
     expect(readFileSync(join(dir, "b.pipe"), "utf8")).toBe(bad);
   });
 });
+
+describe("usage errors", () => {
+  it("an option missing its value is a usage error (exit 2), not an internal error", async () => {
+    const r = await run(["check", "x.pipe", "--lint"]);
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain("internal error");
+  });
+});
