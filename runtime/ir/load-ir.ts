@@ -12,11 +12,8 @@ import type { IrNode, PipelineIr } from "../../compiler/ir/schema.js";
 import { compileIrValidator, runValidator } from "../../compiler/ir/validate.js";
 import type { ValidateFunction } from "ajv";
 
-/**
- * The diagnostic code for IR the runtime refuses. It still needs a row in
- * compiler/diagnostics/codes/runtime.ts (name `invalid-ir`), which another area owns.
- */
-export const INVALID_IR_CODE = "PW8009";
+/** The diagnostic code for IR the runtime refuses (`invalid-ir`). */
+export const INVALID_IR_CODE = "PW8050";
 
 /** IR versions this runtime can execute. */
 export const SUPPORTED_IR_VERSIONS: readonly number[] = [1];

@@ -90,4 +90,10 @@ export const RUNTIME_CODES = [
     severity: "warning",
     summary: "a cached stage result is incomplete or unreadable; the stage runs again",
   },
+  {
+    code: "PW8050",
+    name: "invalid-ir",
+    severity: "error",
+    summary: "An execution-graph IR file that fails the schema or the graph's own rules (the runtime checks, it does not trust).",
+  },
 ] as const satisfies readonly DiagnosticEntry[];

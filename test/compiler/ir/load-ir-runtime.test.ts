@@ -28,6 +28,7 @@ function refusal(ir: unknown): PipeError {
   } catch (err) {
     expect(err).toBeInstanceOf(PipeError);
     expect((err as PipeError).code).toBe(INVALID_IR_CODE);
+    expect(INVALID_IR_CODE).toBe("PW8050");
     expect((err as PipeError).where()).toBe("ir.json");
     return err as PipeError;
   }
