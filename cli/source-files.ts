@@ -1,6 +1,6 @@
 /** Reading `.pipe` files named on the command line, with I/O errors as values. */
 import { readFile, stat, readdir } from "node:fs/promises";
-import { join, resolve, relative, isAbsolute } from "node:path";
+import { dirname, join, resolve, relative, isAbsolute } from "node:path";
 
 export interface SourceFile {
   /** The path as shown to the user (relative to cwd when inside it). */
@@ -63,4 +63,12 @@ export function ioReason(err: unknown): string {
     default:
       return err instanceof Error ? err.message : String(err);
   }
+}
+
+/**
+ * The folder relative paths in a `.pipe` file resolve against: the file's own folder, as in
+ * `pipe run` (so a pipeline means the same thing wherever it is run from).
+ */
+export function fileFolder(cwd: string, filePath: string): string {
+  return dirname(resolve(cwd, filePath));
 }

@@ -4,6 +4,7 @@ import { parseLintOptions } from "../../compiler/lints/config.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
 import { printDiagnostics, printSummary, type DiagnosticFormat } from "../print-diagnostics.js";
 import { readSourceFiles } from "../source-files.js";
+import { fileFolder } from "../source-files.js";
 
 export interface CheckArgs {
   files: string[];
@@ -29,7 +30,10 @@ export async function runCheck(io: CliIo, args: CheckArgs): Promise<number> {
   const sources = new Map<string, string>();
   for (const file of files) {
     sources.set(file.path, file.text);
-    const result = await checkSource(file.text, file.path, { cwd: io.cwd, lintOverrides: levels });
+    const result = await checkSource(file.text, file.path, {
+      cwd: fileFolder(io.cwd, file.path),
+      lintOverrides: levels,
+    });
     all.push(...result.diagnostics);
   }
   printDiagnostics(io, all, sources, args.format);

@@ -8,6 +8,7 @@ import type { PipelineIr } from "../../compiler/ir/schema.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
 import { printDiagnostics, printSummary } from "../print-diagnostics.js";
 import { ioReason, readSourceFiles } from "../source-files.js";
+import { fileFolder } from "../source-files.js";
 import { PIPE_VERSION } from "../version.js";
 
 export type CompiledForCli =
@@ -31,7 +32,7 @@ export async function compileForCli(
   }
   const [file] = files;
   const result = await compileSource(file.text, file.path, {
-    cwd: io.cwd,
+    cwd: fileFolder(io.cwd, file.path),
     compiler: `pipewright ${PIPE_VERSION}`,
     validate: options.validate,
   });

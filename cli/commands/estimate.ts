@@ -12,6 +12,7 @@ import { renderEstimate } from "../../compiler/estimate/render-table.js";
 import { unitInfo } from "../../compiler/settings/units.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
 import { readSourceFiles } from "../source-files.js";
+import { fileFolder } from "../source-files.js";
 
 export interface EstimateArgs {
   file: string;
@@ -44,7 +45,7 @@ export async function runEstimate(io: CliIo, args: EstimateArgs): Promise<number
     return EXIT_USAGE;
   }
   const { path, text } = files[0];
-  const result = await checkSource(text, path, { cwd: io.cwd });
+  const result = await checkSource(text, path, { cwd: fileFolder(io.cwd, path) });
   const lookup = (f: string) => (f === path ? text : undefined);
   const shown = result.diagnostics.filter(
     (d) => d.severity === "error" || d.severity === "warning",

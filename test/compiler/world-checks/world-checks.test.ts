@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../../../compiler/check.js";
-import { exampleFiles } from "../../support/examples.js";
+import { EXAMPLES_DIR, exampleFiles } from "../../support/examples.js";
 import { checkWith, codes, DATA, MODELS, q } from "./support.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -16,7 +16,7 @@ describe("the examples", () => {
   it.each(exampleFiles().map((e) => [e.name, e] as const))(
     "%s checks clean",
     async (_, example) => {
-      const r = await checkSource(example.text, example.path, { cwd: ROOT });
+      const r = await checkSource(example.text, example.path, { cwd: EXAMPLES_DIR });
       const problems = r.diagnostics.filter(
         (d) => d.severity === "error" || d.severity === "warning",
       );
@@ -29,14 +29,14 @@ describe("the examples", () => {
 
   it("knows the defect classes before the data is generated", async () => {
     const e = exampleFiles().find((x) => x.name === "defect-inspection.pipe")!;
-    const r = await checkSource(e.text, e.path, { cwd: ROOT });
+    const r = await checkSource(e.text, e.path, { cwd: EXAMPLES_DIR });
     expect(r.world!.detection.get("parts")?.classes).toEqual(["scratch", "crack", "stain", "dent"]);
     expect(r.world!.memory.map((m) => m.stage.name)).toEqual(["detector"]);
   });
 
   it("reads the tiny-llama directory of the chat example from its headers", async () => {
     const e = exampleFiles().find((x) => x.name === "sharegpt-chat-lora.pipe")!;
-    const r = await checkSource(e.text, e.path, { cwd: ROOT });
+    const r = await checkSource(e.text, e.path, { cwd: EXAMPLES_DIR });
     const base = r.world!.models.get("base")!;
     expect(base.modulesFrom).toBe("headers");
     expect(base.arch?.vocabSize).toBe(272);
