@@ -5,8 +5,7 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as A from "./ast.js";
 import { STAGE_KINDS } from "./ast.js";
-import { AstBuilder } from "./cst-to-ast.js";
-import { pipeParser } from "./parser.js";
+import { astParser } from "./ast-parser.js";
 import * as T from "./tokens.js";
 import type { Diagnostic, Span } from "../compiler/diagnostics/diagnostic.js";
 import { didYouMean } from "../compiler/diagnostics/suggest.js";
@@ -64,7 +63,7 @@ export function parse(text: string, file = "<input>"): ParseResult {
   }
   const comments: A.Comment[] = [];
   for (const c of (lexed.groups.comments ?? []) as IToken[]) {
-    const s = span(c.startOffset, c.endOffset! + 1);
+    const s = span(c.startOffset, c.startOffset + c.image.length);
     if (c.tokenType === T.UnterminatedBlockComment) {
       report({
         code: "PW1004",
@@ -82,18 +81,18 @@ export function parse(text: string, file = "<input>"): ParseResult {
     });
   }
 
-  const builder = new AstBuilder(file, report);
   const items: A.Item[] = [];
-  const parser = pipeParser();
+  const parser = astParser();
+  parser.begin(file, lexed.tokens.length);
   let tokens = lexed.tokens;
   // Top-level panic-mode recovery: when a declaration cannot even start, Chevrotain stops the
   // file rule; we skip to the next declaration keyword and parse the rest, so every error of the
   // file is reported in one pass.
   for (let guard = 0; tokens.length > 0 && guard < 100_000; guard++) {
     parser.input = tokens;
-    let cst;
+    let parsed: A.Item[];
     try {
-      cst = parser.file();
+      parsed = parser.file();
     } catch (err) {
       report({
         code: "PW1010",
@@ -112,7 +111,9 @@ export function parse(text: string, file = "<input>"): ParseResult {
       }
       report(syntaxDiagnostic(err, text, file));
     }
-    items.push(...builder.file(cst, [], text.length).items);
+    // Value diagnostics (string escapes) come after the syntax errors of the same stretch.
+    for (const d of parser.takeValueReports()) report(d);
+    for (const item of parsed) items.push(item);
     if (!stoppedAt) break;
     const index = tokens.indexOf(stoppedAt);
     report(notADeclaration(stoppedAt, text, file));
@@ -174,13 +175,17 @@ function describeToken(token: IToken): string {
   return `\`${image}\``;
 }
 
+/** Tokens carry start offsets only (the lexer tracks no more); the end follows from the image. */
+function tokenEnd(token: IToken): number {
+  return token.startOffset + token.image.length;
+}
+
 function tokenSpanOf(token: IToken, text: string, file: string, previous?: IToken): Span {
   if (token.tokenType === T.EOF_TOKEN || Number.isNaN(token.startOffset)) {
-    const end =
-      previous && !Number.isNaN(previous.endOffset ?? NaN) ? previous.endOffset! + 1 : text.length;
+    const end = previous && !Number.isNaN(tokenEnd(previous)) ? tokenEnd(previous) : text.length;
     return { file, start: end, end };
   }
-  return { file, start: token.startOffset, end: token.endOffset! + 1 };
+  return { file, start: token.startOffset, end: tokenEnd(token) };
 }
 
 function syntaxDiagnostic(err: IRecognitionException, text: string, file: string): Diagnostic {

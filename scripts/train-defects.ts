@@ -2,7 +2,7 @@
  * The detection end to end (seed chapters 4.2 and 5) on the synthetic defect data:
  *
  *   npx tsx scripts/train-defects.ts --out out/defects [--seed 42] [--train 800] [--val 100]
- *        [--imgsz 128] [--epochs 40] [--batch 8] [--lr0 0.01] [--time-limit 660] [--resume]
+ *        [--imgsz 128] [--epochs 40] [--batch 8] [--lr0 0.01] [--time-limit 660] [--resume] [--augment light|full]
  *
  * 1. generate the dataset (seeded, YOLO layout)      out/data/
  * 2. train the detector (progress on stderr)         out/train/ (weights/best, weights/last, checkpoint, metrics.jsonl)
@@ -26,29 +26,77 @@ import { parameterCount } from "../runtime/detection/model/params.js";
 import { loadDetector } from "../runtime/detection/model/weights-io.js";
 import { trainDetector } from "../runtime/detection/train/trainer.js";
 import { validateDetector } from "../runtime/detection/validate/validate.js";
-import { formatValidationTable, writeValidationReport } from "../runtime/detection/validate/val-report.js";
+import {
+  formatValidationTable,
+  writeValidationReport,
+} from "../runtime/detection/validate/val-report.js";
 import { createInspectionPolicy } from "../runtime/inspect/inspector.js";
 import { inspectImages } from "../runtime/inspect/run-inspection.js";
 import { defaultSeverityMap } from "../runtime/inspect/severity.js";
 import { formatSummaryTable } from "../runtime/inspect/summary.js";
 
 const USAGE = `usage: npx tsx scripts/train-defects.ts [--out out/defects] [--seed 42] [--train 800] [--val 100]
-       [--imgsz 128] [--epochs 40] [--batch 8] [--lr0 0.01] [--time-limit 660] [--resume] [--width-preset tiny|n]`;
+       [--imgsz 128] [--epochs 40] [--batch 8] [--lr0 0.01] [--time-limit 660] [--resume] [--width-preset tiny|n] [--augment light|full]`;
 
 /** Sizes that train on a CPU adapter (lavapipe) in minutes; "n" is YOLOv8n's width 0.25. */
 const PRESETS = {
-  tiny: { widths: [8, 16, 24, 32, 48] as [number, number, number, number, number], depths: [1, 1, 1, 1] as [number, number, number, number], neckDepth: 1, headBox: 16, headCls: 16 },
+  tiny: {
+    widths: [8, 16, 24, 32, 48] as [number, number, number, number, number],
+    depths: [1, 1, 1, 1] as [number, number, number, number],
+    neckDepth: 1,
+    headBox: 16,
+    headCls: 16,
+  },
+  /** tiny with wider deep stages (cheap at 8×8 and 4×4): more context for long scratches. */
+  small: {
+    widths: [8, 16, 24, 48, 96] as [number, number, number, number, number],
+    depths: [1, 1, 1, 1] as [number, number, number, number],
+    neckDepth: 1,
+    headBox: 16,
+    headCls: 24,
+  },
   n: { width: 0.25, depth: 0.33 },
+} as const;
+
+/**
+ * "light" (default): flips and colour jitter only. The generator already varies surface,
+ * angle, size, contrast and count, and every training image is fresh, so on a short CPU
+ * schedule geometric augmentation (mosaic, scale, translate) mostly slows learning down.
+ * "full": Ultralytics' defaults (mosaic 1, scale 0.5, translate 0.1) plus vertical flips.
+ */
+const AUGMENT = {
+  light: {
+    mosaic: 0,
+    scale: 0,
+    translate: 0,
+    fliplr: 0.5,
+    flipud: 0.5,
+    hsvH: 0.015,
+    hsvS: 0.4,
+    hsvV: 0.3,
+  },
+  full: {
+    mosaic: 1,
+    scale: 0.5,
+    translate: 0.1,
+    fliplr: 0.5,
+    flipud: 0.5,
+    hsvH: 0.015,
+    hsvS: 0.7,
+    hsvV: 0.4,
+  },
 } as const;
 
 function num(name: string, v: string | undefined, fallback: number, integer = true): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be ${integer ? "an integer" : "a number"}, got \`${v}\``);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new Error(`--${name} must be ${integer ? "an integer" : "a number"}, got \`${v}\``);
   return n;
 }
 
-const fmtTime = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+const fmtTime = (s: number) =>
+  `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
 
 async function main(): Promise<number> {
   let args;
@@ -65,6 +113,10 @@ async function main(): Promise<number> {
         lr0: { type: "string" },
         "time-limit": { type: "string" },
         "width-preset": { type: "string" },
+        augment: { type: "string" },
+        targets: { type: "string" },
+        "max-defects": { type: "string" },
+        "defect-free": { type: "string" },
         resume: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -81,18 +133,35 @@ async function main(): Promise<number> {
   const seed = num("seed", args.seed, 42);
   const imgsz = num("imgsz", args.imgsz, 128);
   const preset = (args["width-preset"] ?? "tiny") as keyof typeof PRESETS;
-  if (!PRESETS[preset]) throw new Error(`--width-preset must be tiny or n, got \`${preset}\``);
-  const timeLimit = args["time-limit"] !== undefined ? num("time-limit", args["time-limit"], 0, false) : undefined;
+  if (!PRESETS[preset])
+    throw new Error(`--width-preset must be tiny, small or n, got \`${preset}\``);
+  const targets = (args.targets ?? "aligned") as "aligned" | "hard";
+  if (targets !== "aligned" && targets !== "hard")
+    throw new Error(`--targets must be aligned or hard, got \`${targets}\``);
+  const augment = (args.augment ?? "light") as keyof typeof AUGMENT;
+  if (!AUGMENT[augment]) throw new Error(`--augment must be light or full, got \`${augment}\``);
+  const timeLimit =
+    args["time-limit"] !== undefined ? num("time-limit", args["time-limit"], 0, false) : undefined;
   const load0 = loadavg();
   const started = performance.now();
   const phase: Record<string, number> = {};
   const lap = (name: string, t0: number) => (phase[name] = (performance.now() - t0) / 1000);
-  console.error(`machine: ${cpus().length} CPUs, load average ${load0.map((v) => v.toFixed(2)).join(" ")}`);
+  console.error(
+    `machine: ${cpus().length} CPUs, load average ${load0.map((v) => v.toFixed(2)).join(" ")}`,
+  );
 
   // 1. Data
   let t0 = performance.now();
   const dataDir = join(out, "data");
-  const gen = await generateDefectDataset({ outDir: dataDir, seed, train: num("train", args.train, 800), val: num("val", args.val, 100), imgsz });
+  const gen = await generateDefectDataset({
+    outDir: dataDir,
+    seed,
+    train: num("train", args.train, 800),
+    val: num("val", args.val, 100),
+    imgsz,
+    maxDefects: num("max-defects", args["max-defects"], 4),
+    defectFreeFraction: num("defect-free", args["defect-free"], 0.15, false),
+  });
   const yaml = loadDatasetYaml(gen.yamlPath);
   const train = await scanSplit(yaml.train, { nc: yaml.nc, split: "train" });
   const val = await scanSplit(yaml.val, { nc: yaml.nc, split: "val" });
@@ -104,7 +173,9 @@ async function main(): Promise<number> {
   const backend = await createBackend({ onNotice: (m) => console.error(m) });
   console.error(`device: ${backend.name}`);
   const config = detectorConfig({ names: yaml.names, imgsz, ...PRESETS[preset] });
-  console.error(`detector: widths ${config.widths.join("/")}, depths ${config.depths.join("/")}, ${parameterCount(config).toLocaleString("en-US")} parameters, imgsz ${imgsz}`);
+  console.error(
+    `detector: widths ${config.widths.join("/")}, depths ${config.depths.join("/")}, ${parameterCount(config).toLocaleString("en-US")} parameters, imgsz ${imgsz}`,
+  );
   const trainOut = join(out, "train");
   let lastLine = 0;
   const result = await trainDetector({
@@ -126,14 +197,15 @@ async function main(): Promise<number> {
       patience: 12,
       savePeriod: 10,
       seed,
-      augment: { mosaic: 0.5, flipud: 0.5, fliplr: 0.5, scale: 0.25, translate: 0.1, hsvH: 0.015, hsvS: 0.5, hsvV: 0.3 },
+      augment: AUGMENT[augment],
+      clsTargets: targets,
     },
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastLine < 5000 && p.step !== p.steps) return;
       lastLine = now;
       console.error(
-        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}  loss ${p.loss.toFixed(3)} (box ${p.box.toFixed(3)} cls ${p.cls.toFixed(3)})  lr ${p.lr.toExponential(2)}  ${p.imagesPerSecond.toFixed(1)} img/s  ETA ${fmtTime(p.etaSeconds)}`,
+        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}  loss ${p.loss.toFixed(3)} (box ${p.box.toFixed(3)} cls ${p.cls.toFixed(3)} l1 ${p.l1.toFixed(3)})  lr ${p.lr.toExponential(2)}  ${p.imagesPerSecond.toFixed(1)} img/s  ETA ${fmtTime(p.etaSeconds)}`,
       );
     },
     onEpoch: (e) => {
@@ -145,7 +217,9 @@ async function main(): Promise<number> {
   });
   result.detector.dispose();
   lap("train", t0);
-  console.error(`trained ${result.epochsCompleted} epochs (${result.globalStep} steps) in ${fmtTime(phase.train)}${result.stoppedByTime ? " (time limit)" : ""}${result.stoppedEarly ? " (early stop)" : ""}`);
+  console.error(
+    `trained ${result.epochsCompleted} epochs (${result.globalStep} steps) in ${fmtTime(phase.train)}${result.stoppedByTime ? " (time limit)" : ""}${result.stoppedEarly ? " (early stop)" : ""}`,
+  );
 
   // 3. Validate the best weights on the held-out split
   t0 = performance.now();
@@ -157,8 +231,16 @@ async function main(): Promise<number> {
 
   // 4. Inspect the held-out images
   t0 = performance.now();
-  const policy = createInspectionPolicy({ names: yaml.names, severity: defaultSeverityMap(yaml.names) });
-  const inspection = await inspectImages(best, val.items.map((i) => i.imagePath), policy, join(out, "inspect"));
+  const policy = createInspectionPolicy({
+    names: yaml.names,
+    severity: defaultSeverityMap(yaml.names),
+  });
+  const inspection = await inspectImages(
+    best,
+    val.items.map((i) => i.imagePath),
+    policy,
+    join(out, "inspect"),
+  );
   lap("inspect", t0);
   console.log(formatSummaryTable(inspection.summary));
   best.dispose();
@@ -181,7 +263,13 @@ async function main(): Promise<number> {
     best_epoch: result.best?.epoch,
     metrics: { precision: m.precision, recall: m.recall, map50: m.map50, map50_95: m.map50_95 },
     seconds: { ...phase, total },
-    files: { weights: result.weights.best, val: valFiles.json, pr_curve: valFiles.prCurve, inspection: inspection.files.report, annotated: join(out, "inspect", "annotated") },
+    files: {
+      weights: result.weights.best,
+      val: valFiles.json,
+      pr_curve: valFiles.prCurve,
+      inspection: inspection.files.report,
+      annotated: join(out, "inspect", "annotated"),
+    },
     verdicts: inspection.summary.verdicts,
   };
   mkdirSync(out, { recursive: true });
@@ -198,10 +286,18 @@ main().then(
   (code) => process.exit(code),
   (err) => {
     if (isPipeError(err)) {
-      console.error(`error[${err.code}]: ${err.message}${err.where() ? `\n  --> ${err.where()}` : ""}${err.hint ? `\n  = hint: ${err.hint}` : ""}`);
+      console.error(
+        `error[${err.code}]: ${err.message}${err.where() ? `\n  --> ${err.where()}` : ""}${err.hint ? `\n  = hint: ${err.hint}` : ""}`,
+      );
       process.exit(1);
     }
-    console.error(err instanceof Error ? (err.message.startsWith("--") ? `${err.message}\n${USAGE}` : err.stack) : String(err));
+    console.error(
+      err instanceof Error
+        ? err.message.startsWith("--")
+          ? `${err.message}\n${USAGE}`
+          : err.stack
+        : String(err),
+    );
     process.exit(err instanceof Error && err.message.startsWith("--") ? 2 : 70);
   },
 );

@@ -27,18 +27,33 @@ export async function runConvert(io: CliIo, args: ConvertArgs): Promise<number> 
     io.stderr(`error: ${input} does not exist\n`);
     return EXIT_USAGE;
   }
-  return args.direction === "voc2yolo" ? vocToYolo(io, args, input, output) : yoloToVoc(io, args, input, output);
+  return args.direction === "voc2yolo"
+    ? vocToYolo(io, args, input, output)
+    : yoloToVoc(io, args, input, output);
 }
 
-async function vocToYolo(io: CliIo, args: ConvertArgs, input: string, output: string): Promise<number> {
+async function vocToYolo(
+  io: CliIo,
+  args: ConvertArgs,
+  input: string,
+  output: string,
+): Promise<number> {
   if (args.val !== undefined && !(args.val >= 0 && args.val < 1)) {
     io.stderr(`pipe convert: --val must be in [0, 1), got ${args.val}\n`);
     return EXIT_USAGE;
   }
   const { convertVocToYolo } = await import("../../runtime/detection/data/voc-convert.js");
   const annotations = isDir(join(input, "Annotations")) ? join(input, "Annotations") : input;
-  const images = args.images !== undefined ? resolve(io.cwd, args.images) : isDir(join(input, "JPEGImages")) ? join(input, "JPEGImages") : input;
-  const classes = args.classes?.split(",").map((c) => c.trim()).filter(Boolean);
+  const images =
+    args.images !== undefined
+      ? resolve(io.cwd, args.images)
+      : isDir(join(input, "JPEGImages"))
+        ? join(input, "JPEGImages")
+        : input;
+  const classes = args.classes
+    ?.split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
   const r = await convertVocToYolo({
     annotations,
     images,
@@ -52,7 +67,9 @@ async function vocToYolo(io: CliIo, args: ConvertArgs, input: string, output: st
   });
   printIssues(io, r.issues);
   const per = r.classes.map((c, i) => `${c} ${r.objectsPerClass[i]}`).join(", ");
-  io.stdout(`${r.annotations} annotations → ${r.converted.train} train + ${r.converted.val} val images; ${r.objects} objects (${per})\n`);
+  io.stdout(
+    `${r.annotations} annotations → ${r.converted.train} train + ${r.converted.val} val images; ${r.objects} objects (${per})\n`,
+  );
   const skipped = [
     r.skippedDifficult && `${r.skippedDifficult} difficult`,
     r.skippedUnknownClass && `${r.skippedUnknownClass} of unknown classes`,
@@ -65,7 +82,12 @@ async function vocToYolo(io: CliIo, args: ConvertArgs, input: string, output: st
   return r.converted.train + r.converted.val > 0 ? EXIT_OK : EXIT_DIAGNOSTICS;
 }
 
-async function yoloToVoc(io: CliIo, args: ConvertArgs, input: string, output: string): Promise<number> {
+async function yoloToVoc(
+  io: CliIo,
+  args: ConvertArgs,
+  input: string,
+  output: string,
+): Promise<number> {
   const { loadDatasetYaml } = await import("../../runtime/detection/data/dataset-yaml.js");
   const { scanSplit } = await import("../../runtime/detection/data/scan.js");
   const { exportYoloToVoc } = await import("../../runtime/detection/data/voc-convert.js");
@@ -87,9 +109,16 @@ async function yoloToVoc(io: CliIo, args: ConvertArgs, input: string, output: st
     if (done.has(key)) continue;
     done.add(key);
     const { items, report } = await scanSplit(config[split], { nc: config.nc, split });
-    printIssues(io, report.issues.filter((i) => i.code !== "PW7027" && i.code !== "PW7028"));
-    const files = await exportYoloToVoc(items, config.names, join(output, split), { coordinateBase: args.zeroBased ? 0 : 1 });
-    io.stdout(`${split}: ${files.length} VOC files in ${join(output, split)}${report.corrupt ? ` (${report.corrupt} images dropped, see warnings)` : ""}\n`);
+    printIssues(
+      io,
+      report.issues.filter((i) => i.code !== "PW7027" && i.code !== "PW7028"),
+    );
+    const files = await exportYoloToVoc(items, config.names, join(output, split), {
+      coordinateBase: args.zeroBased ? 0 : 1,
+    });
+    io.stdout(
+      `${split}: ${files.length} VOC files in ${join(output, split)}${report.corrupt ? ` (${report.corrupt} images dropped, see warnings)` : ""}\n`,
+    );
     written += files.length;
   }
   return written > 0 ? EXIT_OK : EXIT_DIAGNOSTICS;

@@ -20,7 +20,8 @@ export async function runDetect(io: CliIo, args: DetectArgs): Promise<number> {
     io.stderr(`pipe detect: ${bad}\n`);
     return EXIT_USAGE;
   }
-  const { expandImageInputs, detectFiles, writePredictions } = await import("../../runtime/detection/infer/detect-files.js");
+  const { expandImageInputs, detectFiles, writePredictions } =
+    await import("../../runtime/detection/infer/detect-files.js");
   const { files, issues } = expandImageInputs(args.images, io.cwd);
   const { backend, detector, dir } = await openDetector(io, args.weights);
   try {
@@ -40,12 +41,17 @@ export async function runDetect(io: CliIo, args: DetectArgs): Promise<number> {
         const counts = new Map<string, number>();
         for (const d of r.detections) counts.set(names[d.cls], (counts.get(names[d.cls]) ?? 0) + 1);
         const what = [...counts].map(([n, c]) => `${c} ${n}`).join(", ");
-        io.stdout(`${r.path}: ${r.width}x${r.height}, ${r.detections.length ? what : "no detections"}\n`);
+        io.stdout(
+          `${r.path}: ${r.width}x${r.height}, ${r.detections.length ? what : "no detections"}\n`,
+        );
       },
     });
     printIssues(io, run.errors);
     const out = resolve(io.cwd, args.out);
-    await writePredictions(out, run, names, { saveConf: args.saveConf, settings: { weights: dir, conf: args.conf, iou: args.iou, max_det: args.maxDet } });
+    await writePredictions(out, run, names, {
+      saveConf: args.saveConf,
+      settings: { weights: dir, conf: args.conf, iou: args.iou, max_det: args.maxDet },
+    });
     const total = run.results.reduce((n, r) => n + r.detections.length, 0);
     const seconds = (performance.now() - started) / 1000;
     io.stdout(

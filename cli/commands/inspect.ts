@@ -26,7 +26,12 @@ function readRules(io: CliIo, spec: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new PipeError("PW2023", `verdict rules are not valid JSON: ${(err as Error).message}`, fromFile ? { path } : {}, 'e.g. [{"outcome":"FAIL","when":{"call":"any","args":["high"]}},{"outcome":"PASS","when":null}]');
+    throw new PipeError(
+      "PW2023",
+      `verdict rules are not valid JSON: ${(err as Error).message}`,
+      fromFile ? { path } : {},
+      'e.g. [{"outcome":"FAIL","when":{"call":"any","args":["high"]}},{"outcome":"PASS","when":null}]',
+    );
   }
 }
 
@@ -35,7 +40,8 @@ function parseRecommendations(items: readonly string[]): Record<string, string> 
   for (const item of items) {
     const eq = item.indexOf("=");
     const key = eq > 0 ? item.slice(0, eq).trim().toUpperCase() : "";
-    if (!["PASS", "WARNING", "FAIL"].includes(key)) throw new PipeError("PW2025", `--recommend \`${item}\` must be PASS=…, WARNING=… or FAIL=…`);
+    if (!["PASS", "WARNING", "FAIL"].includes(key))
+      throw new PipeError("PW2025", `--recommend \`${item}\` must be PASS=…, WARNING=… or FAIL=…`);
     out[key] = item.slice(eq + 1).trim();
   }
   return out;
@@ -49,7 +55,8 @@ export async function runInspect(io: CliIo, args: InspectArgs): Promise<number> 
     return EXIT_USAGE;
   }
   const { expandImageInputs } = await import("../../runtime/detection/infer/detect-files.js");
-  const { defaultSeverityMap, parseSeverityMap } = await import("../../runtime/inspect/severity.js");
+  const { defaultSeverityMap, parseSeverityMap } =
+    await import("../../runtime/inspect/severity.js");
   const { createInspectionPolicy } = await import("../../runtime/inspect/inspector.js");
   const { inspectImages } = await import("../../runtime/inspect/run-inspection.js");
   const { formatSummaryTable } = await import("../../runtime/inspect/summary.js");
@@ -59,9 +66,15 @@ export async function runInspect(io: CliIo, args: InspectArgs): Promise<number> 
   const { backend, detector } = await openDetector(io, args.weights);
   try {
     const names = detector.config.names;
-    const severity = args.severity !== undefined ? parseSeverityMap(args.severity, names) : defaultSeverityMap(names);
+    const severity =
+      args.severity !== undefined
+        ? parseSeverityMap(args.severity, names)
+        : defaultSeverityMap(names);
     for (const n of names) {
-      if (!severity[n]) io.stderr(`warning[PW3204]: class \`${n}\` has no severity; its defects count as "unknown" (never high)\n`);
+      if (!severity[n])
+        io.stderr(
+          `warning[PW3204]: class \`${n}\` has no severity; its defects count as "unknown" (never high)\n`,
+        );
     }
     const policy = createInspectionPolicy({
       names,
@@ -82,17 +95,27 @@ export async function runInspect(io: CliIo, args: InspectArgs): Promise<number> 
       maxDet: args.maxDet,
       annotate: args.annotate ?? true,
       onImage: (img) => {
-        const what = img.defects.map((d) => `${d.class}(${d.severity}) ${d.confidence.toFixed(2)}`).join(", ");
+        const what = img.defects
+          .map((d) => `${d.class}(${d.severity}) ${d.confidence.toFixed(2)}`)
+          .join(", ");
         io.stdout(`${img.verdict.padEnd(7)} ${img.image}${what ? `: ${what}` : ""}\n`);
       },
     });
     printIssues(io, r.errors);
-    if (r.images.length && r.images[0].vlm_analysis.status === "skipped" && args.vlm !== undefined) {
+    if (
+      r.images.length &&
+      r.images[0].vlm_analysis.status === "skipped" &&
+      args.vlm !== undefined
+    ) {
       io.stderr(`note: VLM analysis skipped: ${r.images[0].vlm_analysis.reason}\n`);
     }
     io.stdout("\n" + formatSummaryTable(r.summary));
-    io.stdout(`${r.summary.verdicts.PASS} PASS, ${r.summary.verdicts.WARNING} WARNING, ${r.summary.verdicts.FAIL} FAIL${r.errors.length ? `, ${r.errors.length} unreadable` : ""}\n`);
-    io.stdout(`wrote ${r.files.report}, ${r.files.reports.length} reports${r.files.annotated.length ? ` and ${r.files.annotated.length} annotated images` : ""} in ${out}\n`);
+    io.stdout(
+      `${r.summary.verdicts.PASS} PASS, ${r.summary.verdicts.WARNING} WARNING, ${r.summary.verdicts.FAIL} FAIL${r.errors.length ? `, ${r.errors.length} unreadable` : ""}\n`,
+    );
+    io.stdout(
+      `wrote ${r.files.report}, ${r.files.reports.length} reports${r.files.annotated.length ? ` and ${r.files.annotated.length} annotated images` : ""} in ${out}\n`,
+    );
     return r.images.length === 0 ? EXIT_DIAGNOSTICS : EXIT_OK;
   } finally {
     detector.dispose();

@@ -30,24 +30,48 @@ export function bannerText(r: Pick<ImageInspection, "verdict" | "defect_count">)
   return `${r.verdict}  ${r.defect_count} defect${r.defect_count === 1 ? "" : "s"}`;
 }
 
-export function annotateInspection(image: RgbImage, result: ImageInspection, options: AnnotateOptions = {}): RgbImage {
+export function annotateInspection(
+  image: RgbImage,
+  result: ImageInspection,
+  options: AnnotateOptions = {},
+): RgbImage {
   const minSide = options.minSide ?? 320;
   const factor = Math.max(1, Math.ceil(minSide / Math.max(1, Math.min(image.width, image.height))));
-  const scaled = factor > 1 ? resizeImage(image, image.width * factor, image.height * factor, "bilinear") : image;
+  const scaled =
+    factor > 1
+      ? resizeImage(image, image.width * factor, image.height * factor, "bilinear")
+      : image;
   const textScale = Math.max(1, Math.floor(scaled.width / 320));
   const strip = bannerHeight(textScale + 1);
   const canvas = createImage(scaled.width, scaled.height + strip, [255, 255, 255]);
   copyBlock(scaled, 0, 0, scaled.width, scaled.height, canvas, 0, strip);
-  const body: RgbImage = { width: scaled.width, height: scaled.height, data: canvas.data.subarray(strip * scaled.width * 3) };
+  const body: RgbImage = {
+    width: scaled.width,
+    height: scaled.height,
+    data: canvas.data.subarray(strip * scaled.width * 3),
+  };
   const thickness = Math.max(2, Math.round((scaled.width + scaled.height) * 0.003));
   // Low severity first, so the most severe boxes are drawn on top.
   const order = [...result.defects].sort((a, b) => rank(a.severity) - rank(b.severity));
   for (const d of order) {
     const box = d.bbox.map((v) => v * factor) as [number, number, number, number];
-    drawLabeledBox(body, box, `${d.class} ${d.confidence.toFixed(2)}`, SEVERITY_COLORS[d.severity], { thickness, textScale });
+    drawLabeledBox(
+      body,
+      box,
+      `${d.class} ${d.confidence.toFixed(2)}`,
+      SEVERITY_COLORS[d.severity],
+      { thickness, textScale },
+    );
   }
-  const bannerImage: RgbImage = { width: canvas.width, height: strip, data: canvas.data.subarray(0, strip * canvas.width * 3) };
-  drawBanner(bannerImage, bannerText(result), VERDICT_COLORS[result.verdict], { position: "top", textScale: textScale + 1 });
+  const bannerImage: RgbImage = {
+    width: canvas.width,
+    height: strip,
+    data: canvas.data.subarray(0, strip * canvas.width * 3),
+  };
+  drawBanner(bannerImage, bannerText(result), VERDICT_COLORS[result.verdict], {
+    position: "top",
+    textScale: textScale + 1,
+  });
   return canvas;
 }
 

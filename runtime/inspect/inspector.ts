@@ -6,8 +6,22 @@
  */
 import type { Detection } from "../detection/infer/postprocess.js";
 import { severityOf, type Severity, type SeverityMap } from "./severity.js";
-import { compileVerdictRules, DEFAULT_RECOMMENDATIONS, DEFAULT_VERDICT_RULES, type CompiledRules, type JudgedDefect, type Outcome, type VerdictRule } from "./verdict-rules.js";
-import { createVlmStage, type VlmAnalyzer, type VlmResult, type VlmSetting, type VlmStage } from "./vlm-hook.js";
+import {
+  compileVerdictRules,
+  DEFAULT_RECOMMENDATIONS,
+  DEFAULT_VERDICT_RULES,
+  type CompiledRules,
+  type JudgedDefect,
+  type Outcome,
+  type VerdictRule,
+} from "./verdict-rules.js";
+import {
+  createVlmStage,
+  type VlmAnalyzer,
+  type VlmResult,
+  type VlmSetting,
+  type VlmStage,
+} from "./vlm-hook.js";
 
 export interface InspectionPolicy {
   names: readonly string[];
@@ -59,7 +73,10 @@ export interface ImageInspection {
   vlm_analysis: VlmResult;
 }
 
-export function judgeDefects(detections: readonly Detection[], policy: Pick<InspectionPolicy, "names" | "severity">): InspectedDefect[] {
+export function judgeDefects(
+  detections: readonly Detection[],
+  policy: Pick<InspectionPolicy, "names" | "severity">,
+): InspectedDefect[] {
   return detections.map((d) => {
     const name = policy.names[d.cls] ?? String(d.cls);
     return {
@@ -79,7 +96,11 @@ export async function inspectDetections(
   policy: InspectionPolicy,
 ): Promise<ImageInspection> {
   const defects = judgeDefects(detections, policy);
-  const judged: JudgedDefect[] = defects.map((d) => ({ className: d.class, severity: d.severity, confidence: d.confidence }));
+  const judged: JudgedDefect[] = defects.map((d) => ({
+    className: d.class,
+    severity: d.severity,
+    confidence: d.confidence,
+  }));
   const { outcome, rule } = policy.rules.judge(judged);
   return {
     image: imagePath,

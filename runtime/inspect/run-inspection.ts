@@ -59,7 +59,12 @@ export async function inspectImages(
     maxDet: options.maxDet,
     batch: options.batch,
     onImage: async (r, image) => {
-      const result = await inspectDetections(r.path, { width: r.width, height: r.height }, r.detections, policy);
+      const result = await inspectDetections(
+        r.path,
+        { width: r.width, height: r.height },
+        r.detections,
+        policy,
+      );
       images.push(result);
       const stem = stems.get(r.path)!;
       const reportFile = join(reportsDir, `${stem}.json`);
@@ -80,7 +85,12 @@ export async function inspectImages(
     JSON.stringify(
       {
         summary,
-        policy: { severity: policy.severity, rules: policy.rules.rules, recommendations: policy.recommendations, vlm_analysis: policy.vlm.setting },
+        policy: {
+          severity: policy.severity,
+          rules: policy.rules.rules,
+          recommendations: policy.recommendations,
+          vlm_analysis: policy.vlm.setting,
+        },
         images,
         errors: run.errors,
       },

@@ -13,7 +13,12 @@ export type Severity = SeverityLevel | "unknown";
 export type SeverityMap = Readonly<Record<string, SeverityLevel>>;
 
 /** The seed's map (chapter 5.2, `AIQualityInspector.severity_map`). */
-export const SEED_SEVERITY_MAP: SeverityMap = { scratch: "medium", crack: "high", stain: "low", dent: "high" };
+export const SEED_SEVERITY_MAP: SeverityMap = {
+  scratch: "medium",
+  crack: "high",
+  stain: "low",
+  dent: "high",
+};
 
 export function isSeverityLevel(v: unknown): v is SeverityLevel {
   return typeof v === "string" && (SEVERITY_LEVELS as readonly string[]).includes(v);
@@ -27,7 +32,10 @@ export function severityOf(map: SeverityMap, className: string): Severity {
  * A severity map from `crack=high,stain=low` text or an object; every key must be one of
  * `names` (PW3203) and every value low/medium/high (PW2023).
  */
-export function parseSeverityMap(spec: string | Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, SeverityLevel> {
+export function parseSeverityMap(
+  spec: string | Readonly<Record<string, unknown>>,
+  names: readonly string[],
+): Record<string, SeverityLevel> {
   const entries: [string, unknown][] =
     typeof spec === "string"
       ? spec
@@ -36,17 +44,31 @@ export function parseSeverityMap(spec: string | Readonly<Record<string, unknown>
           .filter(Boolean)
           .map((p) => {
             const eq = p.indexOf("=");
-            if (eq <= 0) throw new PipeError("PW2023", `severity entry \`${p}\` is not class=level`, {}, "e.g. --severity crack=high,stain=low");
+            if (eq <= 0)
+              throw new PipeError(
+                "PW2023",
+                `severity entry \`${p}\` is not class=level`,
+                {},
+                "e.g. --severity crack=high,stain=low",
+              );
             return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
           })
       : Object.entries(spec);
   const out: Record<string, SeverityLevel> = {};
   for (const [name, level] of entries) {
     if (!names.includes(name)) {
-      throw new PipeError(WORLD.detectionClassUnknown, `severity map names class \`${name}\`, which the detector does not have`, {}, `classes: ${names.join(", ")}`);
+      throw new PipeError(
+        WORLD.detectionClassUnknown,
+        `severity map names class \`${name}\`, which the detector does not have`,
+        {},
+        `classes: ${names.join(", ")}`,
+      );
     }
     if (!isSeverityLevel(level)) {
-      throw new PipeError("PW2023", `severity of \`${name}\` must be low, medium or high, got \`${String(level)}\``);
+      throw new PipeError(
+        "PW2023",
+        `severity of \`${name}\` must be low, medium or high, got \`${String(level)}\``,
+      );
     }
     out[name] = level;
   }

@@ -17,8 +17,19 @@ export interface InspectionSummary {
 
 const zeroVerdicts = (): Record<Outcome, number> => ({ PASS: 0, WARNING: 0, FAIL: 0 });
 
-export function summarizeInspections(images: readonly ImageInspection[], names: readonly string[], unreadable = 0): InspectionSummary {
-  const s: InspectionSummary = { images: images.length, unreadable, verdicts: zeroVerdicts(), defects: 0, classes: {}, severities: {} };
+export function summarizeInspections(
+  images: readonly ImageInspection[],
+  names: readonly string[],
+  unreadable = 0,
+): InspectionSummary {
+  const s: InspectionSummary = {
+    images: images.length,
+    unreadable,
+    verdicts: zeroVerdicts(),
+    defects: 0,
+    classes: {},
+    severities: {},
+  };
   for (const n of names) s.classes[n] = { defects: 0, images: 0, verdicts: zeroVerdicts() };
   for (const img of images) {
     s.verdicts[img.verdict]++;
@@ -41,10 +52,32 @@ export function summarizeInspections(images: readonly ImageInspection[], names: 
 /** A fixed-width table: one row per class, then totals; verdict counts per column. */
 export function formatSummaryTable(s: InspectionSummary): string {
   const rows: string[][] = [["class", "defects", "images", "PASS", "WARNING", "FAIL"]];
-  for (const [name, c] of Object.entries(s.classes)) rows.push([name, String(c.defects), String(c.images), String(c.verdicts.PASS), String(c.verdicts.WARNING), String(c.verdicts.FAIL)]);
-  rows.push(["all", String(s.defects), String(s.images), String(s.verdicts.PASS), String(s.verdicts.WARNING), String(s.verdicts.FAIL)]);
+  for (const [name, c] of Object.entries(s.classes))
+    rows.push([
+      name,
+      String(c.defects),
+      String(c.images),
+      String(c.verdicts.PASS),
+      String(c.verdicts.WARNING),
+      String(c.verdicts.FAIL),
+    ]);
+  rows.push([
+    "all",
+    String(s.defects),
+    String(s.images),
+    String(s.verdicts.PASS),
+    String(s.verdicts.WARNING),
+    String(s.verdicts.FAIL),
+  ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
-  const out = [line(rows[0]), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1, -1).map(line), widths.map((w) => "-".repeat(w)).join("  "), line(rows[rows.length - 1])];
+  const line = (r: string[]) =>
+    r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
+  const out = [
+    line(rows[0]),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.slice(1, -1).map(line),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    line(rows[rows.length - 1]),
+  ];
   return out.join("\n") + "\n";
 }

@@ -70,12 +70,22 @@ function invalid(message: string, hint?: string): PipeError {
 }
 
 /** Check and compile rules against the detector's class names. */
-export function compileVerdictRules(rules: readonly VerdictRule[], classNames: readonly string[]): CompiledRules {
-  if (!Array.isArray(rules) || rules.length === 0) throw invalid("the rule list is empty", "give at least one `{ outcome, when }` rule, or omit rules for the default");
+export function compileVerdictRules(
+  rules: readonly VerdictRule[],
+  classNames: readonly string[],
+): CompiledRules {
+  if (!Array.isArray(rules) || rules.length === 0)
+    throw invalid(
+      "the rule list is empty",
+      "give at least one `{ outcome, when }` rule, or omit rules for the default",
+    );
   const compiled = rules.map((r, i) => {
     if (typeof r !== "object" || r === null) throw invalid(`rule ${i + 1} is not an object`);
     if (!(OUTCOMES as readonly string[]).includes(r.outcome)) {
-      throw new PipeError("PW2025", `verdict rule ${i + 1}: outcome must be PASS, WARNING or FAIL, got ${JSON.stringify(r.outcome)}`);
+      throw new PipeError(
+        "PW2025",
+        `verdict rule ${i + 1}: outcome must be PASS, WARNING or FAIL, got ${JSON.stringify(r.outcome)}`,
+      );
     }
     const cond = r.when !== undefined ? r.when : r.condition;
     if (cond === undefined || cond === null) return () => true;
@@ -89,7 +99,8 @@ export function compileVerdictRules(rules: readonly VerdictRule[], classNames: r
   return {
     rules,
     judge(defects) {
-      for (let i = 0; i < compiled.length; i++) if (compiled[i](defects)) return { outcome: rules[i].outcome, rule: i };
+      for (let i = 0; i < compiled.length; i++)
+        if (compiled[i](defects)) return { outcome: rules[i].outcome, rule: i };
       return { outcome: "WARNING", rule: -1 };
     },
   };
@@ -101,15 +112,21 @@ function isObject(v: Json): v is { [k: string]: Json } {
 
 function compileCondition(c: Json, names: readonly string[], where: string): Evaluator {
   if (typeof c === "boolean") return () => c;
-  if (!isObject(c)) throw invalid(`${where}: expected a condition, got ${JSON.stringify(c)}`, 'e.g. { "call": "any", "args": ["high"] }');
+  if (!isObject(c))
+    throw invalid(
+      `${where}: expected a condition, got ${JSON.stringify(c)}`,
+      'e.g. { "call": "any", "args": ["high"] }',
+    );
   if ("call" in c) return compileCall(c, names, where);
   const op = c.op;
   if (op === "and" || op === "or") {
-    if (!Array.isArray(c.args) || c.args.length < 2) throw invalid(`${where}: \`${op}\` needs args: [a, b]`);
+    if (!Array.isArray(c.args) || c.args.length < 2)
+      throw invalid(`${where}: \`${op}\` needs args: [a, b]`);
     const parts = c.args.map((a) => compileCondition(a, names, where));
     return (d) => {
       const vs = parts.map((p) => p(d));
-      if (vs.some((v) => typeof v !== "boolean")) throw invalid(`${where}: \`${op}\` of something that is not true/false`);
+      if (vs.some((v) => typeof v !== "boolean"))
+        throw invalid(`${where}: \`${op}\` of something that is not true/false`);
       return op === "and" ? vs.every(Boolean) : vs.some(Boolean);
     };
   }
@@ -119,12 +136,16 @@ function compileCondition(c: Json, names: readonly string[], where: string): Eva
     return (d) => !inner(d);
   }
   if (typeof op === "string" && ((COMPARISONS as readonly string[]).includes(op) || op === "in")) {
-    if (c.left === undefined || c.right === undefined) throw invalid(`${where}: \`${op}\` needs left and right`);
+    if (c.left === undefined || c.right === undefined)
+      throw invalid(`${where}: \`${op}\` needs left and right`);
     const left = compileOperand(c.left, names, where);
     const right = compileOperand(c.right, names, where);
     return (d) => compare(op, left(d), right(d), where);
   }
-  throw invalid(`${where}: unknown operator ${JSON.stringify(op ?? null)}`, `operators: and, or, not, ${COMPARISONS.join(" ")}, in`);
+  throw invalid(
+    `${where}: unknown operator ${JSON.stringify(op ?? null)}`,
+    `operators: and, or, not, ${COMPARISONS.join(" ")}, in`,
+  );
 }
 
 function compileOperand(c: Json, names: readonly string[], where: string): Evaluator {
@@ -134,7 +155,12 @@ function compileOperand(c: Json, names: readonly string[], where: string): Evalu
     return (d) => items.map((i) => i(d));
   }
   if (isObject(c) && "call" in c) return compileCall(c, names, where);
-  if (isObject(c) && Array.isArray(c.range) && c.range.length === 2 && c.range.every((x) => typeof x === "number")) {
+  if (
+    isObject(c) &&
+    Array.isArray(c.range) &&
+    c.range.length === 2 &&
+    c.range.every((x) => typeof x === "number")
+  ) {
     const range = c.range as [number, number];
     return () => ({ range });
   }
@@ -145,17 +171,31 @@ function compileOperand(c: Json, names: readonly string[], where: string): Evalu
 function compileCall(c: { [k: string]: Json }, names: readonly string[], where: string): Evaluator {
   const fn = c.call;
   if (typeof fn !== "string" || !(FUNCTIONS as readonly string[]).includes(fn)) {
-    throw invalid(`${where}: unknown function ${JSON.stringify(fn)}`, `functions: ${FUNCTIONS.join(", ")}`);
+    throw invalid(
+      `${where}: unknown function ${JSON.stringify(fn)}`,
+      `functions: ${FUNCTIONS.join(", ")}`,
+    );
   }
   const args = Array.isArray(c.args) ? c.args : [];
-  if (args.length === 0) throw invalid(`${where}: \`${fn}(…)\` needs a severity, a class name or \`all\``);
+  if (args.length === 0)
+    throw invalid(`${where}: \`${fn}(…)\` needs a severity, a class name or \`all\``);
   const selectors = args.map((a) => {
-    const name = typeof a === "string" ? a : isObject(a) && typeof a.name === "string" ? a.name : undefined;
-    if (name === undefined) throw invalid(`${where}: \`${fn}(…)\` takes names, got ${JSON.stringify(a)}`);
+    const name =
+      typeof a === "string" ? a : isObject(a) && typeof a.name === "string" ? a.name : undefined;
+    if (name === undefined)
+      throw invalid(`${where}: \`${fn}(…)\` takes names, got ${JSON.stringify(a)}`);
     if (name === "all" || SEVERITY_SELECTORS.includes(name) || names.includes(name)) return name;
-    throw new PipeError(WORLD.detectionClassUnknown, `verdict ${where}: \`${name}\` is neither a severity (low, medium, high), \`all\`, nor one of the classes`, {}, `classes: ${names.join(", ")}`);
+    throw new PipeError(
+      WORLD.detectionClassUnknown,
+      `verdict ${where}: \`${name}\` is neither a severity (low, medium, high), \`all\`, nor one of the classes`,
+      {},
+      `classes: ${names.join(", ")}`,
+    );
   });
-  const matches = (d: JudgedDefect) => selectors.some((s) => s === "all" || (SEVERITY_SELECTORS.includes(s) ? d.severity === s : d.className === s));
+  const matches = (d: JudgedDefect) =>
+    selectors.some(
+      (s) => s === "all" || (SEVERITY_SELECTORS.includes(s) ? d.severity === s : d.className === s),
+    );
   switch (fn) {
     case "any":
       return (ds) => ds.some(matches);
@@ -171,12 +211,14 @@ function compileCall(c: { [k: string]: Json }, names: readonly string[], where: 
 function compare(op: string, a: Value, b: Value, where: string): boolean {
   if (op === "in") {
     if (Array.isArray(b)) return b.some((x) => x === a);
-    if (typeof b === "object" && b !== null && "range" in b) return typeof a === "number" && a >= b.range[0] && a <= b.range[1];
+    if (typeof b === "object" && b !== null && "range" in b)
+      return typeof a === "number" && a >= b.range[0] && a <= b.range[1];
     throw invalid(`${where}: \`in\` needs a list or a range`);
   }
   if (op === "==") return a === b;
   if (op === "!=") return a !== b;
-  if (typeof a !== "number" || typeof b !== "number") throw invalid(`${where}: \`${op}\` compares numbers`);
+  if (typeof a !== "number" || typeof b !== "number")
+    throw invalid(`${where}: \`${op}\` compares numbers`);
   switch (op) {
     case ">=":
       return a >= b;

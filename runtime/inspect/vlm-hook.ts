@@ -20,7 +20,8 @@ export interface VlmAnalyzer {
   analyze(imagePath: string, defects: readonly JudgedDefect[], prompt: string): Promise<string>;
 }
 
-export const DEFAULT_VLM_PROMPT = "Describe each defect, its likely cause, its effect on quality, and whether to rework, downgrade or scrap the part.";
+export const DEFAULT_VLM_PROMPT =
+  "Describe each defect, its likely cause, its effect on quality, and whether to rework, downgrade or scrap the part.";
 
 export interface VlmStage {
   setting: VlmSetting;
@@ -29,10 +30,15 @@ export interface VlmStage {
 }
 
 export function createVlmStage(setting: VlmSetting = "off", analyzer?: VlmAnalyzer): VlmStage {
-  const skip = (reason: string): VlmStage => ({ setting, run: async () => ({ status: "skipped", reason }) });
+  const skip = (reason: string): VlmStage => ({
+    setting,
+    run: async () => ({ status: "skipped", reason }),
+  });
   if (setting === "off") return skip("vlm_analysis is off");
   if (!analyzer) {
-    const why = existsSync(setting.model) ? "no vision-language model runtime is available" : `model directory ${setting.model} not found`;
+    const why = existsSync(setting.model)
+      ? "no vision-language model runtime is available"
+      : `model directory ${setting.model} not found`;
     return skip(`${why}; detections and verdicts are unaffected`);
   }
   const prompt = setting.prompt ?? DEFAULT_VLM_PROMPT;

@@ -21,7 +21,8 @@ describe("docs/language.md", () => {
 
   it("documents every keyword and stage kind", () => {
     const keywordsParagraph = doc.slice(doc.lastIndexOf("Keywords:"));
-    for (const word of KEYWORD_WORDS) expect(keywordsParagraph, word).toMatch(new RegExp(`[\\s\`]${word}[\\s\`]`));
+    for (const word of KEYWORD_WORDS)
+      expect(keywordsParagraph, word).toMatch(new RegExp(`[\\s\`]${word}[\\s\`]`));
     for (const kind of STAGE_KINDS) expect(doc).toContain(`## ${kind}`);
   });
 });

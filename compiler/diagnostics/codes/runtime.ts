@@ -94,6 +94,7 @@ export const RUNTIME_CODES = [
     code: "PW8050",
     name: "invalid-ir",
     severity: "error",
-    summary: "An execution-graph IR file that fails the schema or the graph's own rules (the runtime checks, it does not trust).",
+    summary:
+      "An execution-graph IR file that fails the schema or the graph's own rules (the runtime checks, it does not trust).",
   },
 ] as const satisfies readonly DiagnosticEntry[];

@@ -25,7 +25,10 @@ export interface ImageDetections {
 }
 
 /** Image files named by `inputs` (files, folders, .txt lists), sorted per input, de-duplicated. */
-export function expandImageInputs(inputs: readonly string[], cwd = process.cwd()): { files: string[]; issues: DataIssue[] } {
+export function expandImageInputs(
+  inputs: readonly string[],
+  cwd = process.cwd(),
+): { files: string[]; issues: DataIssue[] } {
   const files: string[] = [];
   const issues: DataIssue[] = [];
   const seen = new Set<string>();
@@ -69,7 +72,11 @@ export interface DetectFilesResult {
   errors: DataIssue[];
 }
 
-export async function detectFiles(detector: Detector, files: readonly string[], options: DetectFilesOptions = {}): Promise<DetectFilesResult> {
+export async function detectFiles(
+  detector: Detector,
+  files: readonly string[],
+  options: DetectFilesOptions = {},
+): Promise<DetectFilesResult> {
   const batch = Math.max(1, options.batch ?? 16);
   const results: ImageDetections[] = [];
   const errors: DataIssue[] = [];
@@ -81,7 +88,11 @@ export async function detectFiles(detector: Detector, files: readonly string[], 
         bytes = await readFile(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        errors.push({ code: DET.imageUnreadable, path, message: `cannot read image: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String(err)}` });
+        errors.push({
+          code: DET.imageUnreadable,
+          path,
+          message: `cannot read image: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String(err)}`,
+        });
         continue;
       }
       const r = tryDecodeImage(bytes);
@@ -92,10 +103,19 @@ export async function detectFiles(detector: Detector, files: readonly string[], 
       decoded.push({ path, image: r.image });
     }
     if (decoded.length === 0) continue;
-    const dets = await predictImages(detector, decoded.map((d) => d.image), { ...options, batch });
+    const dets = await predictImages(
+      detector,
+      decoded.map((d) => d.image),
+      { ...options, batch },
+    );
     for (let k = 0; k < decoded.length; k++) {
       const { path, image } = decoded[k];
-      const result: ImageDetections = { path, width: image.width, height: image.height, detections: dets[k] };
+      const result: ImageDetections = {
+        path,
+        width: image.width,
+        height: image.height,
+        detections: dets[k],
+      };
       results.push(result);
       await options.onImage?.(result, image);
     }
@@ -150,13 +170,23 @@ export async function writePredictions(
   outDir: string,
   run: DetectFilesResult,
   names: readonly string[],
-  options: { txt?: boolean; json?: boolean; saveConf?: boolean; settings?: Record<string, unknown> } = {},
+  options: {
+    txt?: boolean;
+    json?: boolean;
+    saveConf?: boolean;
+    settings?: Record<string, unknown>;
+  } = {},
 ): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   if (options.json ?? true) {
     const file = join(outDir, "predictions.json");
-    const body = { names, ...(options.settings ? { settings: options.settings } : {}), images: run.results.map((r) => detectionsJson(r, names)), errors: run.errors };
+    const body = {
+      names,
+      ...(options.settings ? { settings: options.settings } : {}),
+      images: run.results.map((r) => detectionsJson(r, names)),
+      errors: run.errors,
+    };
     await writeFile(file, JSON.stringify(body, null, 2) + "\n");
     written.push(file);
   }

@@ -57,7 +57,7 @@ export async function postprocessDetections(
     const found: { a: number; c: number; s: number }[] = [];
     for (let a = 0; a < A; a++) {
       let best = 0;
-      let bestScore = probs[(b * nc) * A + a];
+      let bestScore = probs[b * nc * A + a];
       for (let c = 1; c < nc; c++) {
         const s = probs[(b * nc + c) * A + a];
         if (s > bestScore) {

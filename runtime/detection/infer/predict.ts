@@ -29,18 +29,26 @@ export interface PreparedImage {
 
 export function prepareImage(image: RgbImage, imgsz: number): PreparedImage {
   const shrink = Math.max(image.width, image.height) > imgsz;
-  const { image: input, geometry } = letterbox(image, { size: imgsz, method: shrink ? "area" : "bilinear" });
+  const { image: input, geometry } = letterbox(image, {
+    size: imgsz,
+    method: shrink ? "area" : "bilinear",
+  });
   return { input, geometry };
 }
 
 /** Raw detections (network-input pixels) for prepared images of one size. */
-export async function detectPrepared(detector: Detector, inputs: readonly RgbImage[], options: PostprocessOptions = {}): Promise<Detection[][]> {
+export async function detectPrepared(
+  detector: Detector,
+  inputs: readonly RgbImage[],
+  options: PostprocessOptions = {},
+): Promise<Detection[][]> {
   if (inputs.length === 0) return [];
   const { width: W, height: H } = inputs[0];
   const plane = 3 * W * H;
   const data = new Float32Array(inputs.length * plane);
   inputs.forEach((img, i) => {
-    if (img.width !== W || img.height !== H) throw new Error("internal: detectPrepared needs images of one size");
+    if (img.width !== W || img.height !== H)
+      throw new Error("internal: detectPrepared needs images of one size");
     toChwFloat32(img, data, i * plane);
   });
   const backend = detector.backend;
@@ -53,7 +61,14 @@ export async function detectPrepared(detector: Detector, inputs: readonly RgbIma
   );
   try {
     const [b, p] = [await boxes.toFloat32Array(), await probs.toFloat32Array()];
-    return await postprocessDetections(b, p, inputs.length, detector.config.names.length, boxes, options);
+    return await postprocessDetections(
+      b,
+      p,
+      inputs.length,
+      detector.config.names.length,
+      boxes,
+      options,
+    );
   } finally {
     boxes.dispose();
     probs.dispose();
@@ -66,13 +81,21 @@ export function mapToOriginal(dets: readonly Detection[], g: LetterboxGeometry):
 }
 
 /** Detections in original-image pixels for each image. */
-export async function predictImages(detector: Detector, images: readonly RgbImage[], options: PredictOptions = {}): Promise<Detection[][]> {
+export async function predictImages(
+  detector: Detector,
+  images: readonly RgbImage[],
+  options: PredictOptions = {},
+): Promise<Detection[][]> {
   const imgsz = options.imgsz ?? detector.config.imgsz;
   const batch = Math.max(1, options.batch ?? 16);
   const out: Detection[][] = [];
   for (let i = 0; i < images.length; i += batch) {
     const prepared = images.slice(i, i + batch).map((img) => prepareImage(img, imgsz));
-    const raw = await detectPrepared(detector, prepared.map((p) => p.input), options);
+    const raw = await detectPrepared(
+      detector,
+      prepared.map((p) => p.input),
+      options,
+    );
     raw.forEach((dets, k) => out.push(mapToOriginal(dets, prepared[k].geometry)));
   }
   return out;

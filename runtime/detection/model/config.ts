@@ -78,8 +78,14 @@ export function detectorConfig(o: DetectorSizeOptions): DetectorModelConfig {
     widthMultiple: width,
     depthMultiple: depth,
     maxChannels,
-    widths: o.widths ? [...o.widths] : ([64, 128, 256, 512, 1024].map((ch) => scaledWidth(ch, width, maxChannels)) as DetectorModelConfig["widths"]),
-    depths: o.depths ? [...o.depths] : ([3, 6, 6, 3].map((n) => scaledDepth(n, depth)) as DetectorModelConfig["depths"]),
+    widths: o.widths
+      ? [...o.widths]
+      : ([64, 128, 256, 512, 1024].map((ch) =>
+          scaledWidth(ch, width, maxChannels),
+        ) as DetectorModelConfig["widths"]),
+    depths: o.depths
+      ? [...o.depths]
+      : ([3, 6, 6, 3].map((n) => scaledDepth(n, depth)) as DetectorModelConfig["depths"]),
     neckDepth: o.neckDepth ?? scaledDepth(3, depth),
     headBox: 0,
     headCls: 0,
@@ -106,37 +112,62 @@ export function headWidths(c: DetectorModelConfig): { box: number; cls: number }
 /** Every problem with a config (as read from detector.json), one message each. */
 export function checkDetectorConfig(c: unknown): string[] {
   const out: string[] = [];
-  if (typeof c !== "object" || c === null || Array.isArray(c)) return ["the config must be a JSON object"];
+  if (typeof c !== "object" || c === null || Array.isArray(c))
+    return ["the config must be a JSON object"];
   const o = c as Record<string, unknown>;
   const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
-  if (o.format !== DETECTOR_FORMAT) out.push(`\`format\` must be "${DETECTOR_FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (o.version !== DETECTOR_FORMAT_VERSION) out.push(`\`version\` must be ${DETECTOR_FORMAT_VERSION}, got ${JSON.stringify(o.version)}`);
-  if (!Array.isArray(o.names) || o.names.length === 0 || o.names.some((n) => typeof n !== "string" || n.length === 0)) {
+  if (o.format !== DETECTOR_FORMAT)
+    out.push(`\`format\` must be "${DETECTOR_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.version !== DETECTOR_FORMAT_VERSION)
+    out.push(`\`version\` must be ${DETECTOR_FORMAT_VERSION}, got ${JSON.stringify(o.version)}`);
+  if (
+    !Array.isArray(o.names) ||
+    o.names.length === 0 ||
+    o.names.some((n) => typeof n !== "string" || n.length === 0)
+  ) {
     out.push("`names` must be a non-empty list of class names");
   } else if (new Set(o.names).size !== o.names.length) out.push("`names` has duplicates");
-  if (!posInt(o.imgsz) || (o.imgsz as number) % MAX_STRIDE !== 0) out.push(`\`imgsz\` must be a positive multiple of ${MAX_STRIDE}, got ${JSON.stringify(o.imgsz)}`);
-  if (!Array.isArray(o.widths) || o.widths.length !== 5 || !o.widths.every(posInt)) out.push("`widths` must be 5 positive integers");
-  if (!Array.isArray(o.depths) || o.depths.length !== 4 || !o.depths.every(posInt)) out.push("`depths` must be 4 positive integers");
+  if (!posInt(o.imgsz) || (o.imgsz as number) % MAX_STRIDE !== 0)
+    out.push(
+      `\`imgsz\` must be a positive multiple of ${MAX_STRIDE}, got ${JSON.stringify(o.imgsz)}`,
+    );
+  if (!Array.isArray(o.widths) || o.widths.length !== 5 || !o.widths.every(posInt))
+    out.push("`widths` must be 5 positive integers");
+  if (!Array.isArray(o.depths) || o.depths.length !== 4 || !o.depths.every(posInt))
+    out.push("`depths` must be 4 positive integers");
   if (!posInt(o.neckDepth)) out.push("`neckDepth` must be a positive integer");
-  if (!posInt(o.headBox) || !posInt(o.headCls)) out.push("`headBox` and `headCls` must be positive integers");
+  if (!posInt(o.headBox) || !posInt(o.headCls))
+    out.push("`headBox` and `headCls` must be positive integers");
   for (const k of ["widthMultiple", "depthMultiple"]) {
     const v = o[k];
-    if (typeof v !== "number" || !(v > 0 && v <= 4)) out.push(`\`${k}\` must be a number in (0, 4], got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !(v > 0 && v <= 4))
+      out.push(`\`${k}\` must be a number in (0, 4], got ${JSON.stringify(v)}`);
   }
   if (!posInt(o.maxChannels)) out.push("`maxChannels` must be a positive integer");
   if (typeof o.bnEps !== "number" || !(o.bnEps > 0)) out.push("`bnEps` must be a positive number");
-  if (typeof o.bnMomentum !== "number" || !(o.bnMomentum > 0 && o.bnMomentum <= 1)) out.push("`bnMomentum` must be in (0, 1]");
+  if (typeof o.bnMomentum !== "number" || !(o.bnMomentum > 0 && o.bnMomentum <= 1))
+    out.push("`bnMomentum` must be in (0, 1]");
   return out;
 }
 
 /** The compiler's memory-estimator view of this config (regMax 1: plain ltrb). */
 export function toMemoryConfig(c: DetectorModelConfig): DetectorConfig {
-  return { numClasses: c.names.length, widths: [...c.widths], depths: [...c.depths], neckDepth: c.neckDepth, regMax: 1 };
+  return {
+    numClasses: c.names.length,
+    widths: [...c.widths],
+    depths: [...c.depths],
+    neckDepth: c.neckDepth,
+    regMax: 1,
+  };
 }
 
 /** Grid sizes of the head's levels at input side `imgsz`. */
 export function pyramidLevels(imgsz: number): { height: number; width: number; stride: number }[] {
-  return DETECTOR_STRIDES.map((stride) => ({ height: imgsz / stride, width: imgsz / stride, stride }));
+  return DETECTOR_STRIDES.map((stride) => ({
+    height: imgsz / stride,
+    width: imgsz / stride,
+    stride,
+  }));
 }
 
 /** Anchor count at input side `imgsz` (160 → 400 + 100 + 25 = 525). */

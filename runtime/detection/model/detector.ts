@@ -18,7 +18,12 @@ import { batchNorm } from "../../ops/batch-norm.js";
 import { maxPool2d } from "../../ops/max-pool.js";
 import { upsampleNearest2d } from "../../ops/upsample.js";
 import { boxDecode, makeAnchorPoints } from "../../ops/box-decode.js";
-import { checkDetectorConfig, MAX_STRIDE, pyramidLevels, type DetectorModelConfig } from "./config.js";
+import {
+  checkDetectorConfig,
+  MAX_STRIDE,
+  pyramidLevels,
+  type DetectorModelConfig,
+} from "./config.js";
 import { walkDetector, type LayoutOps } from "./layout.js";
 import { initialValues, tensorSpecs, type TensorSpec } from "./params.js";
 
@@ -56,12 +61,19 @@ export class Detector {
   }
 
   /** A freshly initialised detector (seeded). */
-  static create(config: DetectorModelConfig, options: { seed: number; backend: Backend }): Detector {
+  static create(
+    config: DetectorModelConfig,
+    options: { seed: number; backend: Backend },
+  ): Detector {
     return Detector.fromValues(config, initialValues(config, options.seed), options.backend);
   }
 
   /** A detector holding the given values; every spec'd tensor must be present with its size. */
-  static fromValues(config: DetectorModelConfig, values: ReadonlyMap<string, Float32Array>, backend: Backend): Detector {
+  static fromValues(
+    config: DetectorModelConfig,
+    values: ReadonlyMap<string, Float32Array>,
+    backend: Backend,
+  ): Detector {
     const problems = checkDetectorConfig(config);
     if (problems.length) throw new Error(`detector config: ${problems.join("; ")}`);
     const tensors = new Map<string, Tensor>();
@@ -70,7 +82,9 @@ export class Detector {
       const n = s.shape.reduce((a, b) => a * b, 1);
       if (!v || v.length !== n) {
         for (const t of tensors.values()) t.dispose();
-        throw new Error(`detector: tensor ${s.name} is ${v ? `${v.length} values` : "missing"}, needs [${s.shape.join(", ")}]`);
+        throw new Error(
+          `detector: tensor ${s.name} is ${v ? `${v.length} values` : "missing"}, needs [${s.shape.join(", ")}]`,
+        );
       }
       tensors.set(s.name, keep(fromArray(v, s.shape, { backend, requiresGrad: s.trainable })));
     }
@@ -97,18 +111,27 @@ export class Detector {
     if (this.disposed) throw new Error("detector: used after dispose()");
     const [B, C, H, W] = images.shape;
     if (images.rank !== 4 || C !== 3 || H % MAX_STRIDE !== 0 || W % MAX_STRIDE !== 0) {
-      throw new Error(`detector: images must be [B, 3, H, W] with H, W multiples of ${MAX_STRIDE}, got [${images.shape.join(", ")}]`);
+      throw new Error(
+        `detector: images must be [B, 3, H, W] with H, W multiples of ${MAX_STRIDE}, got [${images.shape.join(", ")}]`,
+      );
     }
     const { bnEps, bnMomentum } = this.config;
     const p = (name: string) => this.tensor(name);
     const ops: LayoutOps<Tensor> = {
       conv: (name, x, _c2, k, s) => {
         const y = conv2d(x, p(`${name}.weight`), null, { stride: s, padding: Math.floor(k / 2) });
-        const z = batchNorm(y, p(`${name}.bn.weight`), p(`${name}.bn.bias`), p(`${name}.bn.running_mean`), p(`${name}.bn.running_var`), {
-          training: options.training,
-          eps: bnEps,
-          momentum: bnMomentum,
-        });
+        const z = batchNorm(
+          y,
+          p(`${name}.bn.weight`),
+          p(`${name}.bn.bias`),
+          p(`${name}.bn.running_mean`),
+          p(`${name}.bn.running_var`),
+          {
+            training: options.training,
+            eps: bnEps,
+            momentum: bnMomentum,
+          },
+        );
         return silu(z);
       },
       output: (name, x) => conv2d(x, p(`${name}.weight`), p(`${name}.bias`)),
@@ -118,7 +141,11 @@ export class Detector {
       maxPool: (x) => maxPool2d(x, { kernel: 5, stride: 1, padding: 2 }),
     };
     const out = walkDetector(ops, this.config, images);
-    const flat = (xs: Tensor[]) => concat(xs.map((x) => reshape(x, [B, x.shape[1], x.shape[2] * x.shape[3]])), 2);
+    const flat = (xs: Tensor[]) =>
+      concat(
+        xs.map((x) => reshape(x, [B, x.shape[1], x.shape[2] * x.shape[3]])),
+        2,
+      );
     return { box: softplus(flat(out.box)), cls: flat(out.cls) };
   }
 

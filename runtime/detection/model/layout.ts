@@ -70,8 +70,22 @@ export function walkDetector<X>(o: LayoutOps<X>, c: DetectorModelConfig, input: 
   // PAN neck
   const td4 = c2f(o, "neck.td4", o.concat([o.upsample(sp), p4]), w4, n, false);
   const out3 = c2f(o, "neck.td3", o.concat([o.upsample(td4), p3]), w3, n, false);
-  const out4 = c2f(o, "neck.bu4", o.concat([o.conv("neck.down3", out3, w3, 3, 2), td4]), w4, n, false);
-  const out5 = c2f(o, "neck.bu5", o.concat([o.conv("neck.down4", out4, w4, 3, 2), sp]), w5, n, false);
+  const out4 = c2f(
+    o,
+    "neck.bu4",
+    o.concat([o.conv("neck.down3", out3, w3, 3, 2), td4]),
+    w4,
+    n,
+    false,
+  );
+  const out5 = c2f(
+    o,
+    "neck.bu5",
+    o.concat([o.conv("neck.down4", out4, w4, 3, 2), sp]),
+    w5,
+    n,
+    false,
+  );
   // Decoupled head
   const { box: cb, cls: cc } = headWidths(c);
   const nc = c.names.length;

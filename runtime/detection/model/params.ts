@@ -37,16 +37,66 @@ export function tensorSpecs(c: DetectorModelConfig): TensorSpec[] {
   const ops: LayoutOps<number> = {
     conv(name, x, c2, k) {
       const fanIn = x * k * k;
-      specs.push({ name: `${name}.weight`, shape: [c2, x, k, k], role: "conv-weight", trainable: true, decay: true, fanIn });
-      specs.push({ name: `${name}.bn.weight`, shape: [c2], role: "bn-weight", trainable: true, decay: false, fanIn });
-      specs.push({ name: `${name}.bn.bias`, shape: [c2], role: "bn-bias", trainable: true, decay: false, fanIn });
-      specs.push({ name: `${name}.bn.running_mean`, shape: [c2], role: "bn-mean", trainable: false, decay: false, fanIn });
-      specs.push({ name: `${name}.bn.running_var`, shape: [c2], role: "bn-var", trainable: false, decay: false, fanIn });
+      specs.push({
+        name: `${name}.weight`,
+        shape: [c2, x, k, k],
+        role: "conv-weight",
+        trainable: true,
+        decay: true,
+        fanIn,
+      });
+      specs.push({
+        name: `${name}.bn.weight`,
+        shape: [c2],
+        role: "bn-weight",
+        trainable: true,
+        decay: false,
+        fanIn,
+      });
+      specs.push({
+        name: `${name}.bn.bias`,
+        shape: [c2],
+        role: "bn-bias",
+        trainable: true,
+        decay: false,
+        fanIn,
+      });
+      specs.push({
+        name: `${name}.bn.running_mean`,
+        shape: [c2],
+        role: "bn-mean",
+        trainable: false,
+        decay: false,
+        fanIn,
+      });
+      specs.push({
+        name: `${name}.bn.running_var`,
+        shape: [c2],
+        role: "bn-var",
+        trainable: false,
+        decay: false,
+        fanIn,
+      });
       return c2;
     },
     output(name, x, c2, role, stride) {
-      specs.push({ name: `${name}.weight`, shape: [c2, x, 1, 1], role: "out-weight", trainable: true, decay: true, fanIn: x });
-      specs.push({ name: `${name}.bias`, shape: [c2], role: role === "box" ? "box-bias" : "cls-bias", trainable: true, decay: false, fanIn: x, stride });
+      specs.push({
+        name: `${name}.weight`,
+        shape: [c2, x, 1, 1],
+        role: "out-weight",
+        trainable: true,
+        decay: true,
+        fanIn: x,
+      });
+      specs.push({
+        name: `${name}.bias`,
+        shape: [c2],
+        role: role === "box" ? "box-bias" : "cls-bias",
+        trainable: true,
+        decay: false,
+        fanIn: x,
+        stride,
+      });
       return c2;
     },
     add: (a) => a,

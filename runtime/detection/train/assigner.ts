@@ -45,14 +45,22 @@ export interface Assignment {
 }
 
 /** Ultralytics' `bbox_iou(..., CIoU=True)` for two xyxy boxes, eps 1e-7. */
-export function ciou(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number, eps = 1e-7): number {
+export function ciou(
+  a: ArrayLike<number>,
+  ai: number,
+  b: ArrayLike<number>,
+  bi: number,
+  eps = 1e-7,
+): number {
   const [ax1, ay1, ax2, ay2] = [a[ai], a[ai + 1], a[ai + 2], a[ai + 3]];
   const [bx1, by1, bx2, by2] = [b[bi], b[bi + 1], b[bi + 2], b[bi + 3]];
   const w1 = ax2 - ax1;
   const h1 = ay2 - ay1 + eps;
   const w2 = bx2 - bx1;
   const h2 = by2 - by1 + eps;
-  const inter = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1)) * Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
+  const inter =
+    Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1)) *
+    Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
   const union = w1 * h1 + w2 * h2 - inter + eps;
   const iou = inter / union;
   const cw = Math.max(ax2, bx2) - Math.min(ax1, bx1);
@@ -89,8 +97,14 @@ export function assignTaskAligned(input: AssignerInput, options: AssignerOptions
   const inside = new Uint8Array(G * A);
   for (let g = 0; g < G; g++) {
     const cls = gtLabels[g];
-    if (!(cls >= 0 && cls < nc)) throw new Error(`assigner: ground-truth class ${cls} outside 0..${nc - 1}`);
-    const [x1, y1, x2, y2] = [gtBoxes[4 * g], gtBoxes[4 * g + 1], gtBoxes[4 * g + 2], gtBoxes[4 * g + 3]];
+    if (!(cls >= 0 && cls < nc))
+      throw new Error(`assigner: ground-truth class ${cls} outside 0..${nc - 1}`);
+    const [x1, y1, x2, y2] = [
+      gtBoxes[4 * g],
+      gtBoxes[4 * g + 1],
+      gtBoxes[4 * g + 2],
+      gtBoxes[4 * g + 3],
+    ];
     for (let a = 0; a < A; a++) {
       const ax = anchors[2 * a];
       const ay = anchors[2 * a + 1];

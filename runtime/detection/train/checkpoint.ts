@@ -9,7 +9,13 @@
  */
 import { existsSync } from "node:fs";
 import { PipeError } from "../../../compiler/diagnostics/pipe-error.js";
-import { floatTensor, readSafetensorsHeader, readTensorAsFloat32, writeSafetensors, type TensorToWrite } from "../../io/safetensors.js";
+import {
+  floatTensor,
+  readSafetensorsHeader,
+  readTensorAsFloat32,
+  writeSafetensors,
+  type TensorToWrite,
+} from "../../io/safetensors.js";
 import type { OptimizerStateDict, StateArray } from "../../optim/optimizer.js";
 import type { DetectorModelConfig } from "../model/config.js";
 import { detectorTensors, readDetectorValues } from "../model/weights-io.js";
@@ -38,7 +44,14 @@ export interface CheckpointMeta {
   /** The settings that must match for an exact resume. */
   settings: Record<string, unknown>;
   progress: CheckpointProgress;
-  optimizers: { name: string; kind: string; step: number; hyper: Record<string, number | boolean>; shapes: number[][]; slots: (string[] | null)[] }[];
+  optimizers: {
+    name: string;
+    kind: string;
+    step: number;
+    hyper: Record<string, number | boolean>;
+    shapes: number[][];
+    slots: (string[] | null)[];
+  }[];
 }
 
 export interface CheckpointData {
@@ -58,12 +71,25 @@ export function writeCheckpoint(
   for (const [name, state] of optimizers) {
     const slots = state.slots.map((slot, i) => {
       if (!slot) return null;
-      for (const [k, arr] of Object.entries(slot)) tensors.set(`optim.${name}.${i}.${k}`, stateTensor(arr));
+      for (const [k, arr] of Object.entries(slot))
+        tensors.set(`optim.${name}.${i}.${k}`, stateTensor(arr));
       return Object.keys(slot);
     });
-    optMeta.push({ name, kind: state.kind, step: state.step, hyper: state.hyper, shapes: state.shapes, slots });
+    optMeta.push({
+      name,
+      kind: state.kind,
+      step: state.step,
+      hyper: state.hyper,
+      shapes: state.shapes,
+      slots,
+    });
   }
-  const full: CheckpointMeta = { format: CHECKPOINT_FORMAT, version: 1, ...meta, optimizers: optMeta };
+  const full: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT,
+    version: 1,
+    ...meta,
+    optimizers: optMeta,
+  };
   writeSafetensors(file, tensors, { pipewright: JSON.stringify(full) });
 }
 
@@ -73,7 +99,13 @@ function stateTensor(arr: StateArray): TensorToWrite {
 }
 
 export function readCheckpoint(file: string): CheckpointData {
-  if (!existsSync(file)) throw new PipeError("PW8003", `no checkpoint at ${file}`, { path: file }, "start without --resume, or point at the run's output folder");
+  if (!existsSync(file))
+    throw new PipeError(
+      "PW8003",
+      `no checkpoint at ${file}`,
+      { path: file },
+      "start without --resume, or point at the run's output folder",
+    );
   const header = readSafetensorsHeader(file);
   let meta: CheckpointMeta;
   try {
@@ -82,7 +114,9 @@ export function readCheckpoint(file: string): CheckpointData {
     meta = null as unknown as CheckpointMeta;
   }
   if (!meta || meta.format !== CHECKPOINT_FORMAT || meta.version !== 1) {
-    throw new PipeError("PW8003", `${file} is not a Pipewright detector checkpoint`, { path: file });
+    throw new PipeError("PW8003", `${file} is not a Pipewright detector checkpoint`, {
+      path: file,
+    });
   }
   const values = readDetectorValues(file, meta.config, file, "model.");
   const optimizers = new Map<string, OptimizerStateDict>();
@@ -93,13 +127,23 @@ export function readCheckpoint(file: string): CheckpointData {
       for (const k of names) out[k] = readTensorAsFloat32(header, `optim.${o.name}.${i}.${k}`);
       return out;
     });
-    optimizers.set(o.name, { kind: o.kind, version: 1, step: o.step, hyper: o.hyper, shapes: o.shapes, slots });
+    optimizers.set(o.name, {
+      kind: o.kind,
+      version: 1,
+      step: o.step,
+      hyper: o.hyper,
+      shapes: o.shapes,
+      slots,
+    });
   }
   return { meta, values, optimizers };
 }
 
 /** The first setting that differs, as "key: saved → now", or undefined. */
-export function settingsMismatch(saved: Record<string, unknown>, now: Record<string, unknown>): string | undefined {
+export function settingsMismatch(
+  saved: Record<string, unknown>,
+  now: Record<string, unknown>,
+): string | undefined {
   const keys = new Set([...Object.keys(saved), ...Object.keys(now)]);
   for (const k of [...keys].sort()) {
     const a = JSON.stringify(saved[k]);

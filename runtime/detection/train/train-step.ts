@@ -18,7 +18,13 @@ import { sigmoid } from "../../ops/elementwise.js";
 import { concat, reshape } from "../../ops/shape.js";
 import type { Optimizer } from "../../optim/optimizer.js";
 import type { Detector } from "../model/detector.js";
-import { buildLossTargets, detectionLoss, type BatchTargets, type LossGains } from "./loss.js";
+import {
+  buildLossTargets,
+  detectionLoss,
+  type BatchTargets,
+  type ClassTargetMode,
+  type LossGains,
+} from "./loss.js";
 
 export interface StepBatch {
   size: number;
@@ -32,6 +38,7 @@ export interface StepResult {
   loss: number;
   box: number;
   cls: number;
+  l1: number;
   positives: number;
 }
 
@@ -57,31 +64,37 @@ export function tapeTensors(roots: readonly Tensor[]): Tensor[] {
   return [...out];
 }
 
-/** Anchor centres in pixels [A, 2] for a square input. */
-export function anchorCentres(detector: Detector, imgsz: number): Promise<Float32Array> {
+export interface AnchorGrid {
+  /** [A, 2] anchor centres in pixels. */
+  centres: Float32Array;
+  /** [A] the stride of each anchor's level. */
+  strides: Float32Array;
+}
+
+/** Anchor centres in pixels and strides for a square input. */
+export async function anchorGrid(detector: Detector, imgsz: number): Promise<AnchorGrid> {
   const { points, strides } = detector.anchors(imgsz);
-  return Promise.all([points.toFloat32Array(), strides.toFloat32Array()]).then(([p, s]) => {
-    const out = new Float32Array(p.length);
-    for (let a = 0; a < s.length; a++) {
-      out[2 * a] = p[2 * a] * s[a];
-      out[2 * a + 1] = p[2 * a + 1] * s[a];
-    }
-    return out;
-  });
+  const [p, s] = [await points.toFloat32Array(), await strides.toFloat32Array()];
+  const centres = new Float32Array(p.length);
+  for (let a = 0; a < s.length; a++) {
+    centres[2 * a] = p[2 * a] * s[a];
+    centres[2 * a + 1] = p[2 * a + 1] * s[a];
+  }
+  return { centres, strides: s };
 }
 
 export async function trainStep(
   detector: Detector,
   optimizers: readonly Optimizer[],
   batch: StepBatch,
-  anchors: Float32Array,
-  options: { gains?: LossGains; overlap?: () => void } = {},
+  anchors: AnchorGrid,
+  options: { gains?: LossGains; targets?: ClassTargetMode; overlap?: () => void } = {},
 ): Promise<StepResult> {
   const S = batch.imgsz;
   const B = batch.size;
   const backend = detector.backend;
   const x = fromArray(batch.images, [B, 3, S, S], { backend });
-  let fwd: { cls: Tensor; boxes: Tensor; probs: Tensor; tape: Tensor[] } | undefined;
+  let fwd: { cls: Tensor; dist: Tensor; boxes: Tensor; probs: Tensor; tape: Tensor[] } | undefined;
   let losses: Tensor | undefined;
   let positives = 0;
   try {
@@ -89,19 +102,32 @@ export async function trainStep(
       const out = detector.forward(x, { training: true });
       const boxes = detector.decodeBoxes(out.box, S);
       const probs = noGrad(() => sigmoid(out.cls));
-      return { cls: out.cls, boxes, probs, tape: tapeTensors([out.cls, boxes]) };
+      return { cls: out.cls, dist: out.box, boxes, probs, tape: tapeTensors([out.cls, boxes]) };
     });
     const probs = await fwd.probs.toFloat32Array();
     const boxes = await fwd.boxes.toFloat32Array();
-    const targets = buildLossTargets(probs, boxes, anchors, detector.config.names.length, batch.targets);
+    const targets = buildLossTargets(
+      probs,
+      boxes,
+      anchors.centres,
+      anchors.strides,
+      detector.config.names.length,
+      batch.targets,
+      { targets: options.targets },
+    );
     positives = targets.positives;
-    const { cls, boxes: predBoxes } = fwd;
+    const { cls, dist, boxes: predBoxes } = fwd;
     losses = tidy(() => {
-      const l = detectionLoss(cls, predBoxes, targets, options.gains);
+      const l = detectionLoss(cls, dist, predBoxes, targets, options.gains);
       l.total.backward();
       for (const o of optimizers) o.step();
       for (const o of optimizers) o.zeroGrad();
-      return noGrad(() => concat([reshape(l.total.detach(), [1]), reshape(l.box.detach(), [1]), reshape(l.cls.detach(), [1])], 0));
+      return noGrad(() =>
+        concat(
+          [l.total, l.box, l.cls, l.l1].map((t) => reshape(t.detach(), [1])),
+          0,
+        ),
+      );
     });
   } finally {
     if (fwd) {
@@ -114,5 +140,5 @@ export async function trainStep(
   options.overlap?.();
   const v = await losses.toFloat32Array();
   losses.dispose();
-  return { loss: v[0], box: v[1], cls: v[2], positives };
+  return { loss: v[0], box: v[1], cls: v[2], l1: v[3], positives };
 }

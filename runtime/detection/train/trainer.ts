@@ -30,9 +30,19 @@ import type { DetectorModelConfig } from "../model/config.js";
 import { Detector } from "../model/detector.js";
 import { saveDetectorValues, writeFileAtomic } from "../model/weights-io.js";
 import { validateDetector, type ValidationResult } from "../validate/validate.js";
-import { readCheckpoint, settingsMismatch, writeCheckpoint, type CheckpointProgress } from "./checkpoint.js";
-import { learningRate, resolveTrainSettings, type TrainSettings, type TrainSettingsInput } from "./options.js";
-import { anchorCentres, trainStep, type StepBatch } from "./train-step.js";
+import {
+  readCheckpoint,
+  settingsMismatch,
+  writeCheckpoint,
+  type CheckpointProgress,
+} from "./checkpoint.js";
+import {
+  learningRate,
+  resolveTrainSettings,
+  type TrainSettings,
+  type TrainSettingsInput,
+} from "./options.js";
+import { anchorGrid, trainStep, type StepBatch } from "./train-step.js";
 
 export interface TrainProgress {
   epoch: number;
@@ -45,6 +55,7 @@ export interface TrainProgress {
   loss: number;
   box: number;
   cls: number;
+  l1: number;
   positives: number;
   imagesPerSecond: number;
   etaSeconds: number;
@@ -53,9 +64,16 @@ export interface TrainProgress {
 export interface EpochSummary {
   epoch: number;
   epochs: number;
-  trainLoss: { loss: number; box: number; cls: number };
+  trainLoss: { loss: number; box: number; cls: number; l1: number };
   seconds: number;
-  validation?: { precision: number; recall: number; map50: number; map50_95: number; fitness: number; seconds: number };
+  validation?: {
+    precision: number;
+    recall: number;
+    map50: number;
+    map50_95: number;
+    fitness: number;
+    seconds: number;
+  };
   best: { epoch: number; fitness: number };
   improved: boolean;
 }
@@ -126,7 +144,8 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
   const config = o.config;
   const imgsz = config.imgsz;
   const n = o.train.length;
-  if (n < 2) throw new PipeError("PW7008", `detector training needs at least 2 training images, got ${n}`);
+  if (n < 2)
+    throw new PipeError("PW7008", `detector training needs at least 2 training images, got ${n}`);
   mkdirSync(o.outDir, { recursive: true });
   const paths = {
     last: join(o.outDir, "weights", "last"),
@@ -136,48 +155,107 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
   };
   // What must match for an exact resume (not logging or checkpoint cadence).
   const { logEvery: _l, checkpointEvery: _c, ...exact } = s;
-  const runSettings: Record<string, unknown> = { ...exact, imgsz, train: fingerprint(o.train), val: o.val ? fingerprint(o.val) : null };
+  const runSettings: Record<string, unknown> = {
+    ...exact,
+    imgsz,
+    train: fingerprint(o.train),
+    val: o.val ? fingerprint(o.val) : null,
+  };
 
-  let progress: CheckpointProgress = { epoch: 0, step: 0, globalStep: 0, bestFitness: -Infinity, bestEpoch: -1, epochsWithoutImprovement: 0 };
+  let progress: CheckpointProgress = {
+    epoch: 0,
+    step: 0,
+    globalStep: 0,
+    bestFitness: -Infinity,
+    bestEpoch: -1,
+    epochsWithoutImprovement: 0,
+  };
   let detector: Detector;
   let savedOptim: Map<string, OptimizerStateDict> | undefined;
   let resumedFrom: TrainResult["resumedFrom"];
   if (o.resume && existsSync(paths.checkpoint)) {
     const ck = readCheckpoint(paths.checkpoint);
-    const archDiff = settingsMismatch(ck.meta.config as unknown as Record<string, unknown>, config as unknown as Record<string, unknown>);
-    if (archDiff) throw new PipeError("PW8003", `checkpoint ${paths.checkpoint} is for another detector (${archDiff})`, { path: paths.checkpoint }, "resume with the same model, or start a new run in another output folder");
+    const archDiff = settingsMismatch(
+      ck.meta.config as unknown as Record<string, unknown>,
+      config as unknown as Record<string, unknown>,
+    );
+    if (archDiff)
+      throw new PipeError(
+        "PW8003",
+        `checkpoint ${paths.checkpoint} is for another detector (${archDiff})`,
+        { path: paths.checkpoint },
+        "resume with the same model, or start a new run in another output folder",
+      );
     const diff = settingsMismatch(ck.meta.settings, runSettings);
-    if (diff) throw new PipeError("PW8003", `checkpoint ${paths.checkpoint} was made with other training settings (${diff})`, { path: paths.checkpoint }, "an exact resume needs the same settings and data; start a new run in another output folder");
+    if (diff)
+      throw new PipeError(
+        "PW8003",
+        `checkpoint ${paths.checkpoint} was made with other training settings (${diff})`,
+        { path: paths.checkpoint },
+        "an exact resume needs the same settings and data; start a new run in another output folder",
+      );
     detector = Detector.fromValues(config, ck.values, o.backend);
     savedOptim = ck.optimizers;
     progress = { ...ck.meta.progress, bestFitness: ck.meta.progress.bestFitness ?? -Infinity };
     resumedFrom = { epoch: progress.epoch, step: progress.step, globalStep: progress.globalStep };
   } else {
-    detector = o.initialValues ? Detector.fromValues(config, o.initialValues, o.backend) : Detector.create(config, { seed: s.seed, backend: o.backend });
+    detector = o.initialValues
+      ? Detector.fromValues(config, o.initialValues, o.backend)
+      : Detector.create(config, { seed: s.seed, backend: o.backend });
   }
 
   const params = detector.parameters();
   const specs = detector.parameterSpecs();
   const betas: [number, number] = [s.momentum, 0.999];
   const optimizers = new Map<string, AdamW>([
-    ["decay", new AdamW(params.filter((_, i) => specs[i].decay), { lr: s.lr0, betas, weightDecay: s.weightDecay })],
-    ["no_decay", new AdamW(params.filter((_, i) => !specs[i].decay), { lr: s.lr0, betas, weightDecay: 0 })],
+    [
+      "decay",
+      new AdamW(
+        params.filter((_, i) => specs[i].decay),
+        { lr: s.lr0, betas, weightDecay: s.weightDecay },
+      ),
+    ],
+    [
+      "no_decay",
+      new AdamW(
+        params.filter((_, i) => !specs[i].decay),
+        { lr: s.lr0, betas, weightDecay: 0 },
+      ),
+    ],
   ]);
   if (savedOptim) {
     for (const [name, opt] of optimizers) {
       const state = savedOptim.get(name);
-      if (!state) throw new PipeError("PW8003", `checkpoint ${paths.checkpoint} has no optimizer group '${name}'`, { path: paths.checkpoint });
+      if (!state)
+        throw new PipeError(
+          "PW8003",
+          `checkpoint ${paths.checkpoint} has no optimizer group '${name}'`,
+          { path: paths.checkpoint },
+        );
       opt.loadStateDict(state, { path: paths.checkpoint });
     }
   }
 
-  prepareMetricsLog(paths.metrics, resumedFrom?.globalStep, resumedFrom ? progress.epoch : undefined);
-  writeFileAtomic(join(o.outDir, "train.json"), JSON.stringify({ config, settings: s, train: runSettings.train, val: runSettings.val }, null, 2) + "\n");
-  const log = (record: Record<string, unknown>) => appendFileSync(paths.metrics, JSON.stringify(record) + "\n");
+  prepareMetricsLog(
+    paths.metrics,
+    resumedFrom?.globalStep,
+    resumedFrom ? progress.epoch : undefined,
+  );
+  writeFileAtomic(
+    join(o.outDir, "train.json"),
+    JSON.stringify(
+      { config, settings: s, train: runSettings.train, val: runSettings.val },
+      null,
+      2,
+    ) + "\n",
+  );
+  const log = (record: Record<string, unknown>) =>
+    appendFileSync(paths.metrics, JSON.stringify(record) + "\n");
 
   const dataset = new DetectionDataset(o.train, { imgsz, augment: s.augment });
-  const valDataset = o.val && o.val.length ? new DetectionDataset(o.val, { imgsz, augment: {} }) : undefined;
-  const anchors = await anchorCentres(detector, imgsz);
+  const valDataset =
+    o.val && o.val.length ? new DetectionDataset(o.val, { imgsz, augment: {} }) : undefined;
+  const anchors = await anchorGrid(detector, imgsz);
   const stepsPerEpoch = Math.ceil(n / s.batch) - (n % s.batch === 1 ? 1 : 0);
   const totalSteps = stepsPerEpoch * s.epochs;
   const load = (i: number) => dataset.loadResized(i);
@@ -191,9 +269,24 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
     const rows = new Float32Array(c.count * 6);
     for (let r = 0; r < c.count; r++) {
       const [b, cls, xc, yc, w, h] = c.targets.subarray(6 * r, 6 * r + 6);
-      rows.set([b, cls, (xc - w / 2) * imgsz, (yc - h / 2) * imgsz, (xc + w / 2) * imgsz, (yc + h / 2) * imgsz], 6 * r);
+      rows.set(
+        [
+          b,
+          cls,
+          (xc - w / 2) * imgsz,
+          (yc - h / 2) * imgsz,
+          (xc + w / 2) * imgsz,
+          (yc + h / 2) * imgsz,
+        ],
+        6 * r,
+      );
     }
-    return { size: c.size, imgsz, images: c.images, targets: { batch: c.size, rows, count: c.count } };
+    return {
+      size: c.size,
+      imgsz,
+      images: c.images,
+      targets: { batch: c.size, rows, count: c.count },
+    };
   };
 
   const optimizerStates = async () => {
@@ -202,7 +295,12 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
     return out;
   };
   const checkpoint = async (p: CheckpointProgress) => {
-    writeCheckpoint(paths.checkpoint, { config, settings: runSettings, progress: p }, await detector.values(), await optimizerStates());
+    writeCheckpoint(
+      paths.checkpoint,
+      { config, settings: runSettings, progress: p },
+      await detector.values(),
+      await optimizerStates(),
+    );
   };
 
   let stepsThisCall = 0;
@@ -219,8 +317,9 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
       const epochStart = performance.now();
       const order = epochOrder(n, createRng(mixSeed(s.seed, epoch)));
       const startStep = epoch === progress.epoch ? progress.step : 0;
-      const sums = { loss: 0, box: 0, cls: 0, count: 0 };
-      let next: StepBatch | undefined = startStep < stepsPerEpoch ? makeBatch(order, epoch, startStep) : undefined;
+      const sums = { loss: 0, box: 0, cls: 0, l1: 0, count: 0 };
+      let next: StepBatch | undefined =
+        startStep < stepsPerEpoch ? makeBatch(order, epoch, startStep) : undefined;
       for (let step = startStep; step < stepsPerEpoch; step++) {
         if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps) {
           interrupted = true;
@@ -231,13 +330,16 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
         for (const opt of optimizers.values()) opt.lr = lr;
         const cur = next!;
         const r = await trainStep(detector, [...optimizers.values()], cur, anchors, {
-          gains: { box: s.boxGain, cls: s.clsGain },
+          gains: { box: s.boxGain, cls: s.clsGain, l1: s.l1Gain },
+          targets: s.clsTargets,
           overlap: () => {
             next = step + 1 < stepsPerEpoch ? makeBatch(order, epoch, step + 1) : undefined;
           },
         });
         if (!Number.isFinite(r.loss)) {
-          throw new Error(`detector training diverged: the loss is ${r.loss} at epoch ${epoch + 1}, step ${step + 1} (lower lr0?)`);
+          throw new Error(
+            `detector training diverged: the loss is ${r.loss} at epoch ${epoch + 1}, step ${step + 1} (lower lr0?)`,
+          );
         }
         stepsThisCall++;
         progress.globalStep++;
@@ -246,6 +348,7 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
         sums.loss += r.loss;
         sums.box += r.box;
         sums.cls += r.cls;
+        sums.l1 += r.l1;
         sums.count++;
         o.onProgress?.({
           epoch: epoch + 1,
@@ -260,27 +363,63 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
           etaSeconds: stepSeconds * (totalSteps - progress.globalStep),
         });
         if (progress.globalStep % s.logEvery === 0) {
-          log({ type: "step", epoch: epoch + 1, step: step + 1, global_step: progress.globalStep, lr, loss: r.loss, box_loss: r.box, cls_loss: r.cls, positives: r.positives, imgs_per_s: cur.size / dt });
+          log({
+            type: "step",
+            epoch: epoch + 1,
+            step: step + 1,
+            global_step: progress.globalStep,
+            lr,
+            loss: r.loss,
+            box_loss: r.box,
+            cls_loss: r.cls,
+            l1_loss: r.l1,
+            positives: r.positives,
+            imgs_per_s: cur.size / dt,
+          });
         }
-        if (s.checkpointEvery > 0 && progress.globalStep % s.checkpointEvery === 0 && step + 1 < stepsPerEpoch) {
+        if (
+          s.checkpointEvery > 0 &&
+          progress.globalStep % s.checkpointEvery === 0 &&
+          step + 1 < stepsPerEpoch
+        ) {
           await checkpoint({ ...progress, epoch, step: step + 1 });
         }
       }
       if (interrupted) break;
 
       // End of epoch: validate, keep best/last/periodic weights, checkpoint.
-      const trainLoss = { loss: sums.loss / Math.max(1, sums.count), box: sums.box / Math.max(1, sums.count), cls: sums.cls / Math.max(1, sums.count) };
+      const mean = (v: number) => v / Math.max(1, sums.count);
+      const trainLoss = {
+        loss: mean(sums.loss),
+        box: mean(sums.box),
+        cls: mean(sums.cls),
+        l1: mean(sums.l1),
+      };
       lastTrainSeconds = (performance.now() - epochStart) / 1000;
       const elapsed = (performance.now() - started) / 1000;
-      const timeUp = o.timeLimitSeconds !== undefined && epoch + 1 < s.epochs && elapsed + lastValSeconds + lastTrainSeconds + lastValSeconds > o.timeLimitSeconds;
+      const timeUp =
+        o.timeLimitSeconds !== undefined &&
+        epoch + 1 < s.epochs &&
+        elapsed + lastValSeconds + lastTrainSeconds + lastValSeconds > o.timeLimitSeconds;
       const last = epoch + 1 === s.epochs || timeUp;
       if (timeUp) stoppedByTime = true;
       let validation: EpochSummary["validation"];
       let improved = false;
       if (valDataset && ((epoch + 1) % s.evalEvery === 0 || last)) {
-        lastValidation = await validateDetector(detector, o.val!, { dataset: valDataset, style: o.valStyle, batch: Math.max(s.batch, 16) });
+        lastValidation = await validateDetector(detector, o.val!, {
+          dataset: valDataset,
+          style: o.valStyle,
+          batch: Math.max(s.batch, 16),
+        });
         const m = lastValidation.metrics;
-        validation = { precision: m.precision, recall: m.recall, map50: m.map50, map50_95: m.map50_95, fitness: lastValidation.fitness, seconds: lastValidation.seconds };
+        validation = {
+          precision: m.precision,
+          recall: m.recall,
+          map50: m.map50,
+          map50_95: m.map50_95,
+          fitness: lastValidation.fitness,
+          seconds: lastValidation.seconds,
+        };
         lastValSeconds = lastValidation.seconds;
         improved = lastValidation.fitness > progress.bestFitness;
         if (improved) {
@@ -288,22 +427,56 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
           progress.bestEpoch = epoch;
         }
         progress.epochsWithoutImprovement = epoch - progress.bestEpoch;
-        progress.lastMetrics = { precision: m.precision, recall: m.recall, map50: m.map50, map50_95: m.map50_95, fitness: lastValidation.fitness };
+        progress.lastMetrics = {
+          precision: m.precision,
+          recall: m.recall,
+          map50: m.map50,
+          map50_95: m.map50_95,
+          fitness: lastValidation.fitness,
+        };
       } else if (!valDataset) {
         improved = true;
         progress.bestEpoch = epoch;
       }
       const values = await detector.values();
-      const notes = { epoch: epoch + 1, epochs: s.epochs, globalStep: progress.globalStep, ...(validation ? { metrics: validation } : {}) };
+      const notes = {
+        epoch: epoch + 1,
+        epochs: s.epochs,
+        globalStep: progress.globalStep,
+        ...(validation ? { metrics: validation } : {}),
+      };
       saveDetectorValues(paths.last, config, values, notes);
       if (improved) saveDetectorValues(paths.best, config, values, notes);
-      if (s.savePeriod > 0 && (epoch + 1) % s.savePeriod === 0) saveDetectorValues(join(o.outDir, "weights", `epoch${epoch + 1}`), config, values, notes);
-      if (s.patience > 0 && valDataset && progress.epochsWithoutImprovement >= s.patience) stoppedEarly = true;
+      if (s.savePeriod > 0 && (epoch + 1) % s.savePeriod === 0)
+        saveDetectorValues(join(o.outDir, "weights", `epoch${epoch + 1}`), config, values, notes);
+      if (s.patience > 0 && valDataset && progress.epochsWithoutImprovement >= s.patience)
+        stoppedEarly = true;
       const done: CheckpointProgress = { ...progress, epoch: epoch + 1, step: 0 };
-      writeCheckpoint(paths.checkpoint, { config, settings: runSettings, progress: done }, values, await optimizerStates());
+      writeCheckpoint(
+        paths.checkpoint,
+        { config, settings: runSettings, progress: done },
+        values,
+        await optimizerStates(),
+      );
       const seconds = (performance.now() - epochStart) / 1000;
-      log({ type: "epoch", epoch: epoch + 1, global_step: progress.globalStep, train: trainLoss, ...(validation ? { val: validation } : {}), best_epoch: progress.bestEpoch + 1, seconds });
-      o.onEpoch?.({ epoch: epoch + 1, epochs: s.epochs, trainLoss, seconds, validation, best: { epoch: progress.bestEpoch + 1, fitness: progress.bestFitness }, improved });
+      log({
+        type: "epoch",
+        epoch: epoch + 1,
+        global_step: progress.globalStep,
+        train: trainLoss,
+        ...(validation ? { val: validation } : {}),
+        best_epoch: progress.bestEpoch + 1,
+        seconds,
+      });
+      o.onEpoch?.({
+        epoch: epoch + 1,
+        epochs: s.epochs,
+        trainLoss,
+        seconds,
+        validation,
+        best: { epoch: progress.bestEpoch + 1, fitness: progress.bestFitness },
+        improved,
+      });
       progress = done;
     }
   } finally {
@@ -318,7 +491,9 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
     stoppedByTime,
     interrupted,
     ...(resumedFrom ? { resumedFrom } : {}),
-    ...(progress.bestEpoch >= 0 ? { best: { epoch: progress.bestEpoch + 1, fitness: progress.bestFitness } } : {}),
+    ...(progress.bestEpoch >= 0
+      ? { best: { epoch: progress.bestEpoch + 1, fitness: progress.bestFitness } }
+      : {}),
     ...(lastValidation ? { lastValidation } : {}),
     weights: paths,
     checkpoint: paths.checkpoint,

@@ -6,7 +6,11 @@
  * with each class's AP50, and the mean in the title.
  */
 import { rankedCurves } from "../../eval/metrics/detection-ap.js";
-import { ultralyticsBoxIou, ultralyticsIouThresholds, ultralyticsMatchPredictions } from "../../eval/metrics/detection-match.js";
+import {
+  ultralyticsBoxIou,
+  ultralyticsIouThresholds,
+  ultralyticsMatchPredictions,
+} from "../../eval/metrics/detection-match.js";
 import type { DetectionImage, DetectionMetrics } from "../../eval/metrics/detection-eval.js";
 import { createImage, type Rgb, type RgbImage } from "../../image/rgb-image.js";
 import { classColor, drawText, fillRect, textSize } from "../../image/draw.js";
@@ -21,14 +25,25 @@ export interface PrCurve {
   precision: number[];
 }
 
-export function precisionRecallCurves(images: readonly DetectionImage[], names: readonly string[]): PrCurve[] {
+export function precisionRecallCurves(
+  images: readonly DetectionImage[],
+  names: readonly string[],
+): PrCurve[] {
   const iou50 = [ultralyticsIouThresholds()[0]];
   const perClass = names.map(() => ({ conf: [] as number[], tp: [] as boolean[], gt: 0 }));
   for (const image of images) {
     for (const g of image.groundTruth) if (perClass[g.cls]) perClass[g.cls].gt++;
     const preds = [...image.predictions].sort((a, b) => b.conf - a.conf);
-    const iou = ultralyticsBoxIou(image.groundTruth.map((g) => g.box), preds.map((p) => p.box));
-    const correct = ultralyticsMatchPredictions(preds.map((p) => p.cls), image.groundTruth.map((g) => g.cls), iou, iou50);
+    const iou = ultralyticsBoxIou(
+      image.groundTruth.map((g) => g.box),
+      preds.map((p) => p.box),
+    );
+    const correct = ultralyticsMatchPredictions(
+      preds.map((p) => p.cls),
+      image.groundTruth.map((g) => g.cls),
+      iou,
+      iou50,
+    );
     preds.forEach((p, i) => {
       if (!perClass[p.cls]) return;
       perClass[p.cls].conf.push(p.conf);
@@ -38,13 +53,22 @@ export function precisionRecallCurves(images: readonly DetectionImage[], names: 
   const grid = Array.from({ length: 101 }, (_, i) => i / 100);
   return perClass.map((c, cls) => {
     const order = c.conf.map((_, i) => i).sort((a, b) => c.conf[b] - c.conf[a] || a - b);
-    const { recall, precision } = rankedCurves(order.map((i) => c.tp[i]), Math.max(c.gt, 1));
+    const { recall, precision } = rankedCurves(
+      order.map((i) => c.tp[i]),
+      Math.max(c.gt, 1),
+    );
     // Envelope with sentinels, as compute_ap.
     const mrec = [0, ...recall, 1];
     const mpre = [1, ...precision, 0];
     for (let i = mpre.length - 2; i >= 0; i--) mpre[i] = Math.max(mpre[i], mpre[i + 1]);
     const sampled = grid.map((r) => interp(r, mrec, mpre));
-    return { cls, name: names[cls], groundTruth: c.gt, recall: grid, precision: c.gt > 0 ? sampled : grid.map(() => 0) };
+    return {
+      cls,
+      name: names[cls],
+      groundTruth: c.gt,
+      recall: grid,
+      precision: c.gt > 0 ? sampled : grid.map(() => 0),
+    };
   });
 }
 
@@ -61,8 +85,21 @@ function interp(x: number, xs: readonly number[], ys: readonly number[]): number
   return ys[ys.length - 1];
 }
 
+/** Curve colours: the class palette stepped by 7, so neighbouring classes differ in hue. */
+export function curveColor(cls: number): Rgb {
+  return classColor((cls * 7) % 20);
+}
+
 /** A line of width `w` (filled squares along a DDA walk). */
-export function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: number, color: Rgb, w = 2): void {
+export function drawLine(
+  img: RgbImage,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  color: Rgb,
+  w = 2,
+): void {
   const steps = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))));
   const h = w / 2;
   for (let k = 0; k <= steps; k++) {
@@ -77,7 +114,11 @@ export interface PrPlotOptions {
   height?: number;
 }
 
-export function drawPrCurves(curves: readonly PrCurve[], metrics: Pick<DetectionMetrics, "map50" | "classes">, options: PrPlotOptions = {}): RgbImage {
+export function drawPrCurves(
+  curves: readonly PrCurve[],
+  metrics: Pick<DetectionMetrics, "map50" | "classes">,
+  options: PrPlotOptions = {},
+): RgbImage {
   const W = options.width ?? 640;
   const H = options.height ?? 480;
   const img = createImage(W, H, [255, 255, 255]);
@@ -104,20 +145,36 @@ export function drawPrCurves(curves: readonly PrCurve[], metrics: Pick<Detection
   drawLine(img, left, top, left, bottom, black, 2);
   const xl = textSize("Recall", s);
   drawText(img, "Recall", (left + right) / 2 - xl.width / 2, bottom + 24, black, s);
-  drawText(img, "Precision", 8, top - 28, black, s);
+  drawText(img, "Precision", 8, top - 16, black, 1);
   const title = `PR curve  mAP@0.5 ${metrics.map50.toFixed(3)}`;
   drawText(img, title, (left + right) / 2 - textSize(title, s).width / 2, 8, black, s);
   // Curves and legend.
   const ap50 = new Map(metrics.classes.map((c) => [c.cls, c.ap50]));
   let ly = top;
   for (const c of curves) {
-    const color = classColor(c.cls);
+    const color = curveColor(c.cls);
     if (c.groundTruth > 0) {
-      for (let i = 1; i < c.recall.length; i++) drawLine(img, px(c.recall[i - 1]), py(c.precision[i - 1]), px(c.recall[i]), py(c.precision[i]), color, 2);
+      for (let i = 1; i < c.recall.length; i++)
+        drawLine(
+          img,
+          px(c.recall[i - 1]),
+          py(c.precision[i - 1]),
+          px(c.recall[i]),
+          py(c.precision[i]),
+          color,
+          2,
+        );
     }
     fillRect(img, right + 16, ly + 2, right + 34, ly + 12, color);
     const ap = ap50.get(c.cls);
-    drawText(img, `${c.name} ${ap === undefined ? "-" : ap.toFixed(3)}`, right + 40, ly + 3, black, 1);
+    drawText(
+      img,
+      `${c.name} ${ap === undefined ? "-" : ap.toFixed(3)}`,
+      right + 40,
+      ly + 3,
+      black,
+      1,
+    );
     ly += 18;
   }
   return img;

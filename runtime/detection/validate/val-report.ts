@@ -9,12 +9,20 @@ import { encodePng } from "../../image/encode.js";
 import { drawPrCurves, precisionRecallCurves } from "./pr-curve.js";
 import { VAL_DEFAULTS, type ValidateOptions, type ValidationResult } from "./validate.js";
 
-export function validationJson(r: ValidationResult, names: readonly string[], settings: Pick<ValidateOptions, "conf" | "iou" | "maxDet" | "style"> = {}) {
+export function validationJson(
+  r: ValidationResult,
+  names: readonly string[],
+  settings: Pick<ValidateOptions, "conf" | "iou" | "maxDet" | "style"> = {},
+) {
   const m = r.metrics;
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
   return {
     style: m.style,
-    settings: { conf: settings.conf ?? VAL_DEFAULTS.conf, iou: settings.iou ?? VAL_DEFAULTS.iou, max_det: settings.maxDet ?? VAL_DEFAULTS.maxDet },
+    settings: {
+      conf: settings.conf ?? VAL_DEFAULTS.conf,
+      iou: settings.iou ?? VAL_DEFAULTS.iou,
+      max_det: settings.maxDet ?? VAL_DEFAULTS.maxDet,
+    },
     images: m.images,
     instances: m.instances,
     precision: round(m.precision),
@@ -36,18 +44,35 @@ export function validationJson(r: ValidationResult, names: readonly string[], se
       ap75: round(c.ap75),
       ap50_95: round(c.ap50_95),
     })),
-    ...(m.confusion ? { confusion_matrix: { rows: "predicted", columns: "true", names: [...names, "background"], matrix: m.confusion.matrix } } : {}),
+    ...(m.confusion
+      ? {
+          confusion_matrix: {
+            rows: "predicted",
+            columns: "true",
+            names: [...names, "background"],
+            matrix: m.confusion.matrix,
+          },
+        }
+      : {}),
     seconds: round(r.seconds),
   };
 }
 
 /** Writes val.json and pr-curve.png into `outDir`; returns their paths. */
-export async function writeValidationReport(outDir: string, r: ValidationResult, names: readonly string[], settings: Pick<ValidateOptions, "conf" | "iou" | "maxDet" | "style"> = {}): Promise<{ json: string; prCurve: string }> {
+export async function writeValidationReport(
+  outDir: string,
+  r: ValidationResult,
+  names: readonly string[],
+  settings: Pick<ValidateOptions, "conf" | "iou" | "maxDet" | "style"> = {},
+): Promise<{ json: string; prCurve: string }> {
   await mkdir(outDir, { recursive: true });
   const json = join(outDir, "val.json");
   await writeFile(json, JSON.stringify(validationJson(r, names, settings), null, 2) + "\n");
   const prCurve = join(outDir, "pr-curve.png");
-  await writeFile(prCurve, encodePng(drawPrCurves(precisionRecallCurves(r.images, names), r.metrics)));
+  await writeFile(
+    prCurve,
+    encodePng(drawPrCurves(precisionRecallCurves(r.images, names), r.metrics)),
+  );
   return { json, prCurve };
 }
 
@@ -56,10 +81,29 @@ export function formatValidationTable(r: ValidationResult, names: readonly strin
   const m = r.metrics;
   const f = (v: number) => v.toFixed(3);
   const rows: string[][] = [["Class", "Images", "Instances", "P", "R", "mAP50", "mAP50-95"]];
-  rows.push(["all", String(m.images), String(m.instances), f(m.precision), f(m.recall), f(m.map50), f(m.map50_95)]);
+  rows.push([
+    "all",
+    String(m.images),
+    String(m.instances),
+    f(m.precision),
+    f(m.recall),
+    f(m.map50),
+    f(m.map50_95),
+  ]);
   const imagesWith = new Map<number, number>();
-  for (const img of r.images) for (const c of new Set(img.groundTruth.map((g) => g.cls))) imagesWith.set(c, (imagesWith.get(c) ?? 0) + 1);
-  for (const c of m.classes) rows.push([c.name ?? names[c.cls], String(imagesWith.get(c.cls) ?? 0), String(c.groundTruth), f(c.precision), f(c.recall), f(c.ap50), f(c.ap50_95)]);
+  for (const img of r.images)
+    for (const c of new Set(img.groundTruth.map((g) => g.cls)))
+      imagesWith.set(c, (imagesWith.get(c) ?? 0) + 1);
+  for (const c of m.classes)
+    rows.push([
+      c.name ?? names[c.cls],
+      String(imagesWith.get(c.cls) ?? 0),
+      String(c.groundTruth),
+      f(c.precision),
+      f(c.recall),
+      f(c.ap50),
+      f(c.ap50_95),
+    ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((v, i) => v.padStart(widths[i])).join("  ")).join("\n") + "\n";
 }

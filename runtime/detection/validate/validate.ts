@@ -7,7 +7,11 @@
  */
 import { DetectionDataset } from "../data/detection-dataset.js";
 import type { VerifiedImage } from "../data/verify.js";
-import { evaluateDetections, type DetectionImage, type DetectionMetrics } from "../../eval/metrics/detection-eval.js";
+import {
+  evaluateDetections,
+  type DetectionImage,
+  type DetectionMetrics,
+} from "../../eval/metrics/detection-eval.js";
 import type { Detector } from "../model/detector.js";
 import { detectPrepared, mapToOriginal } from "../infer/predict.js";
 import type { Detection } from "../infer/postprocess.js";
@@ -42,7 +46,11 @@ export function fitnessOf(m: Pick<DetectionMetrics, "map50" | "map50_95">): numb
   return 0.1 * m.map50 + 0.9 * m.map50_95;
 }
 
-export async function validateDetector(detector: Detector, items: readonly VerifiedImage[], options: ValidateOptions = {}): Promise<ValidationResult> {
+export async function validateDetector(
+  detector: Detector,
+  items: readonly VerifiedImage[],
+  options: ValidateOptions = {},
+): Promise<ValidationResult> {
   const started = performance.now();
   const imgsz = detector.config.imgsz;
   const dataset = options.dataset ?? new DetectionDataset(items, { imgsz, augment: {} });
@@ -55,7 +63,11 @@ export async function validateDetector(detector: Detector, items: readonly Verif
     const raw = await detectPrepared(
       detector,
       samples.map((s) => s.sample.image),
-      { conf: options.conf ?? VAL_DEFAULTS.conf, iou: options.iou ?? VAL_DEFAULTS.iou, maxDet: options.maxDet ?? VAL_DEFAULTS.maxDet },
+      {
+        conf: options.conf ?? VAL_DEFAULTS.conf,
+        iou: options.iou ?? VAL_DEFAULTS.iou,
+        maxDet: options.maxDet ?? VAL_DEFAULTS.maxDet,
+      },
     );
     samples.forEach((s, k) => {
       const dets: Detection[] = mapToOriginal(raw[k], s.geometry);
@@ -69,6 +81,16 @@ export async function validateDetector(detector: Detector, items: readonly Verif
     options.onProgress?.(Math.min(items.length, i + batch), items.length);
   }
   const names = detector.config.names;
-  const metrics = evaluateDetections(images, { style: options.style ?? "ultralytics", nc: names.length, names });
-  return { metrics, fitness: fitnessOf(metrics), images, paths, seconds: (performance.now() - started) / 1000 };
+  const metrics = evaluateDetections(images, {
+    style: options.style ?? "ultralytics",
+    nc: names.length,
+    names,
+  });
+  return {
+    metrics,
+    fitness: fitnessOf(metrics),
+    images,
+    paths,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -33,7 +33,9 @@ for (const { area, codes } of areas) {
       // Syntax fixtures isolate the parser; the others run the whole check without lints and
       // real-world checks (those have their own fixtures: test/compiler/world-checks).
       const { diagnostics } =
-        area === "syntax" ? parse(text, file) : await checkSource(text, file, { cwd: dir, lints: false, world: false });
+        area === "syntax"
+          ? parse(text, file)
+          : await checkSource(text, file, { cwd: dir, lints: false, world: false });
       const rendered = diagnostics.map((d) => renderDiagnostic(d, () => text)).join("\n\n") + "\n";
       expectMatchesFile(rendered, join(dir, name.replace(/\.pipe$/, ".expected")));
       const code = /^(PW\d{4})-/.exec(name)?.[1];

@@ -13,8 +13,17 @@ import { zeros } from "../../../../runtime/tensor/creation.js";
 import { createImage } from "../../../../runtime/image/rgb-image.js";
 import { writePng } from "../../../../runtime/image/encode.js";
 import { postprocessDetections } from "../../../../runtime/detection/infer/postprocess.js";
-import { mapToOriginal, prepareImage, predictImages } from "../../../../runtime/detection/infer/predict.js";
-import { detectFiles, expandImageInputs, writePredictions, yoloPredictionLines } from "../../../../runtime/detection/infer/detect-files.js";
+import {
+  mapToOriginal,
+  prepareImage,
+  predictImages,
+} from "../../../../runtime/detection/infer/predict.js";
+import {
+  detectFiles,
+  expandImageInputs,
+  writePredictions,
+  yoloPredictionLines,
+} from "../../../../runtime/detection/infer/detect-files.js";
 import { Detector } from "../../../../runtime/detection/model/detector.js";
 import { tempDir, tinyConfig } from "../model/tiny-detector.js";
 
@@ -106,13 +115,20 @@ describe("detector inference", () => {
     writeFileSync(join(dir, "broken.png"), "not a png at all");
     const { files, issues } = expandImageInputs([dir, join(dir, "missing.png")]);
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual(["broken.png", "good.png"]);
-    expect(issues).toEqual([expect.objectContaining({ code: "PW7010", path: join(dir, "missing.png") })]);
+    expect(issues).toEqual([
+      expect.objectContaining({ code: "PW7010", path: join(dir, "missing.png") }),
+    ]);
     const det = Detector.create(tinyConfig(64), { seed: 4, backend });
     const run = await detectFiles(det, files, { conf: 0.001, maxDet: 3 });
     expect(run.results.map((r) => r.path)).toEqual([join(dir, "good.png")]);
-    expect(run.errors).toEqual([expect.objectContaining({ code: "PW7011", path: join(dir, "broken.png") })]);
+    expect(run.errors).toEqual([
+      expect.objectContaining({ code: "PW7011", path: join(dir, "broken.png") }),
+    ]);
     const written = await writePredictions(join(dir, "out"), run, det.config.names);
-    expect(written.map((w) => w.slice(dir.length + 1))).toEqual(["out/predictions.json", "out/labels/good.txt"]);
+    expect(written.map((w) => w.slice(dir.length + 1))).toEqual([
+      "out/predictions.json",
+      "out/labels/good.txt",
+    ]);
     const json = JSON.parse(readFileSync(join(dir, "out", "predictions.json"), "utf8"));
     expect(json.images[0].detections.length).toBe(run.results[0].detections.length);
     expect(json.errors[0].path).toBe(join(dir, "broken.png"));
@@ -120,7 +136,14 @@ describe("detector inference", () => {
   });
 
   it("writes YOLO rows normalised to the image, with the confidence when asked", () => {
-    const r = { path: "a.png", width: 200, height: 100, detections: [{ box: [50, 25, 100, 75] as [number, number, number, number], cls: 2, conf: 0.5 }] };
+    const r = {
+      path: "a.png",
+      width: 200,
+      height: 100,
+      detections: [
+        { box: [50, 25, 100, 75] as [number, number, number, number], cls: 2, conf: 0.5 },
+      ],
+    };
     expect(yoloPredictionLines(r)).toBe("2 0.375000 0.500000 0.250000 0.500000\n");
     expect(yoloPredictionLines(r, true)).toBe("2 0.375000 0.500000 0.250000 0.500000 0.500000\n");
   });

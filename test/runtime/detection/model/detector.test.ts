@@ -11,10 +11,24 @@ import { rand } from "../../../../runtime/tensor/creation.js";
 import { tidy } from "../../../../runtime/tensor/scope.js";
 import { noGrad } from "../../../../runtime/autograd/grad-mode.js";
 import { describeDetector } from "../../../../compiler/memory/detector.js";
-import { anchorCount, checkDetectorConfig, detectorConfig, toMemoryConfig } from "../../../../runtime/detection/model/config.js";
+import {
+  anchorCount,
+  checkDetectorConfig,
+  detectorConfig,
+  toMemoryConfig,
+} from "../../../../runtime/detection/model/config.js";
 import { Detector } from "../../../../runtime/detection/model/detector.js";
-import { initialValues, parameterCount, tensorSpecs } from "../../../../runtime/detection/model/params.js";
-import { loadDetector, readDetectorConfig, saveDetector, saveDetectorValues } from "../../../../runtime/detection/model/weights-io.js";
+import {
+  initialValues,
+  parameterCount,
+  tensorSpecs,
+} from "../../../../runtime/detection/model/params.js";
+import {
+  loadDetector,
+  readDetectorConfig,
+  saveDetector,
+  saveDetectorValues,
+} from "../../../../runtime/detection/model/weights-io.js";
 import { isPipeError } from "../../../../compiler/diagnostics/pipe-error.js";
 import { tempDir, tinyConfig } from "./tiny-detector.js";
 
@@ -46,14 +60,21 @@ describe("detector config", () => {
       [0.125, 0.33, 80],
       [0.5, 0.67, 3],
     ] as const) {
-      const c = detectorConfig({ names: Array.from({ length: nc }, (_, i) => `c${i}`), imgsz: 160, width, depth });
+      const c = detectorConfig({
+        names: Array.from({ length: nc }, (_, i) => `c${i}`),
+        imgsz: 160,
+        width,
+        depth,
+      });
       expect(parameterCount(c)).toBe(describeDetector(toMemoryConfig(c), 160).trainableParams);
     }
   });
 
   it("rejects imgsz that is not a multiple of 32 and other bad fields", () => {
     expect(() => detectorConfig({ names: ["a"], imgsz: 100 })).toThrow(/multiple of 32/);
-    expect(checkDetectorConfig({ format: "x" })).toEqual(expect.arrayContaining([expect.stringMatching(/format/), expect.stringMatching(/names/)]));
+    expect(checkDetectorConfig({ format: "x" })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/format/), expect.stringMatching(/names/)]),
+    );
   });
 });
 
@@ -86,7 +107,9 @@ describe("Detector forward", () => {
     expect(a.get(name)).toEqual(b.get(name));
     expect(a.get(name)).not.toEqual(d.get(name));
     const specs = tensorSpecs(c);
-    expect(specs.filter((s) => s.name.endsWith("running_var")).every((s) => !s.trainable)).toBe(true);
+    expect(specs.filter((s) => s.name.endsWith("running_var")).every((s) => !s.trainable)).toBe(
+      true,
+    );
     expect(specs.filter((s) => s.decay).every((s) => s.shape.length === 4)).toBe(true);
   });
 });
@@ -100,28 +123,53 @@ describe("weights directory", () => {
     expect(back.config).toEqual(det.config);
     const [v1, v2] = [await det.values(), await back.values()];
     for (const [k, v] of v1) expect(v2.get(k)).toEqual(v);
-    expect(JSON.parse(readFileSync(join(dir, "detector.json"), "utf8")).training).toEqual({ epoch: 1 });
+    expect(JSON.parse(readFileSync(join(dir, "detector.json"), "utf8")).training).toEqual({
+      epoch: 1,
+    });
     det.dispose();
     back.dispose();
   });
 
   it("reports a missing directory, a missing or broken detector.json, and foreign weights", () => {
     const root = tempDir("weights-bad");
-    expect(pipeErrorOf(() => readDetectorConfig(join(root, "nope")))).toMatchObject({ code: "PW3001", where: join(root, "nope") });
+    expect(pipeErrorOf(() => readDetectorConfig(join(root, "nope")))).toMatchObject({
+      code: "PW3001",
+      where: join(root, "nope"),
+    });
     mkdirSync(join(root, "empty"));
     expect(pipeErrorOf(() => readDetectorConfig(join(root, "empty"))).code).toBe("PW3002");
     mkdirSync(join(root, "broken"));
     writeFileSync(join(root, "broken", "detector.json"), "{ not json");
     expect(pipeErrorOf(() => readDetectorConfig(join(root, "broken"))).code).toBe("PW3003");
-    writeFileSync(join(root, "broken", "detector.json"), JSON.stringify({ ...tinyConfig(64), imgsz: 65 }));
-    expect(pipeErrorOf(() => readDetectorConfig(join(root, "broken")))).toMatchObject({ code: "PW3003", message: expect.stringContaining("imgsz") });
+    writeFileSync(
+      join(root, "broken", "detector.json"),
+      JSON.stringify({ ...tinyConfig(64), imgsz: 65 }),
+    );
+    expect(pipeErrorOf(() => readDetectorConfig(join(root, "broken")))).toMatchObject({
+      code: "PW3003",
+      message: expect.stringContaining("imgsz"),
+    });
     // Weights written for 4 classes, config claiming 3: the class head's shape disagrees.
     const small = tinyConfig(64);
     saveDetectorValues(join(root, "foreign"), small, initialValues(small, 1));
-    writeFileSync(join(root, "foreign", "detector.json"), JSON.stringify(tinyConfig(64, ["a", "b", "c"])));
-    expect(pipeErrorOf(() => loadDetector(join(root, "foreign"), cpu))).toMatchObject({ code: "PW3005", message: expect.stringContaining("cls2") });
+    writeFileSync(
+      join(root, "foreign", "detector.json"),
+      JSON.stringify(tinyConfig(64, ["a", "b", "c"])),
+    );
+    expect(pipeErrorOf(() => loadDetector(join(root, "foreign"), cpu))).toMatchObject({
+      code: "PW3005",
+      message: expect.stringContaining("cls2"),
+    });
     // Weights of a wider model: a tensor is missing.
-    const wide = detectorConfig({ names: ["a", "b", "c", "d"], imgsz: 64, widths: [8, 8, 8, 8, 8], depths: [2, 1, 1, 1], neckDepth: 1, headBox: 8, headCls: 8 });
+    const wide = detectorConfig({
+      names: ["a", "b", "c", "d"],
+      imgsz: 64,
+      widths: [8, 8, 8, 8, 8],
+      depths: [2, 1, 1, 1],
+      neckDepth: 1,
+      headBox: 8,
+      headCls: 8,
+    });
     writeFileSync(join(root, "foreign", "detector.json"), JSON.stringify(wide));
     expect(pipeErrorOf(() => loadDetector(join(root, "foreign"), cpu)).code).toBe("PW3006");
   });

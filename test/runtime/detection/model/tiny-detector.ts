@@ -2,7 +2,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { detectorConfig, type DetectorModelConfig } from "../../../../runtime/detection/model/config.js";
+import {
+  detectorConfig,
+  type DetectorModelConfig,
+} from "../../../../runtime/detection/model/config.js";
 import { generateDefectDataset } from "../../../../runtime/detection/data/synthetic-defects.js";
 import { loadDatasetYaml } from "../../../../runtime/detection/data/dataset-yaml.js";
 import { scanSplit } from "../../../../runtime/detection/data/scan.js";
@@ -12,7 +15,15 @@ export const DEFECT_NAMES = ["scratch", "crack", "stain", "dent"];
 
 /** ~4k parameters; a forward at 64×64 is a few milliseconds. */
 export function tinyConfig(imgsz = 64, names = DEFECT_NAMES): DetectorModelConfig {
-  return detectorConfig({ names, imgsz, widths: [8, 8, 8, 8, 8], depths: [1, 1, 1, 1], neckDepth: 1, headBox: 8, headCls: 8 });
+  return detectorConfig({
+    names,
+    imgsz,
+    widths: [8, 8, 8, 8, 8],
+    depths: [1, 1, 1, 1],
+    neckDepth: 1,
+    headBox: 8,
+    headCls: 8,
+  });
 }
 
 export function tempDir(prefix: string): string {
@@ -20,7 +31,12 @@ export function tempDir(prefix: string): string {
 }
 
 /** A generated defect dataset (seeded) and its scanned splits. */
-export async function tinyDefectData(train: number, val: number, imgsz = 64, seed = 7): Promise<{ dir: string; train: VerifiedImage[]; val: VerifiedImage[]; names: string[] }> {
+export async function tinyDefectData(
+  train: number,
+  val: number,
+  imgsz = 64,
+  seed = 7,
+): Promise<{ dir: string; train: VerifiedImage[]; val: VerifiedImage[]; names: string[] }> {
   const dir = tempDir("defects");
   await generateDefectDataset({ outDir: dir, seed, train, val, imgsz, pngLevel: 1 });
   const y = loadDatasetYaml(join(dir, "dataset.yaml"));

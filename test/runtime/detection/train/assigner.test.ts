@@ -35,7 +35,10 @@ describe("assignTaskAligned", () => {
   ]);
 
   it("takes the top-k anchors inside the box by score^α·IoU^β and normalises the targets", () => {
-    const a = assignTaskAligned({ numClasses: 2, anchors, scores: probs, boxes, gtBoxes: gt, gtLabels: [1] }, { topk: 2 });
+    const a = assignTaskAligned(
+      { numClasses: 2, anchors, scores: probs, boxes, gtBoxes: gt, gtLabels: [1] },
+      { topk: 2 },
+    );
     expect(Array.from(a.foreground)).toEqual([1, 1, 0, 0, 0]);
     expect(a.positives).toBe(2);
     expect(Array.from(a.labels)).toEqual([1, 1, -1, -1, -1]);
@@ -50,30 +53,62 @@ describe("assignTaskAligned", () => {
   });
 
   it("never assigns anchors outside the box, even among the top k", () => {
-    const a = assignTaskAligned({ numClasses: 2, anchors, scores: probs, boxes, gtBoxes: gt, gtLabels: [1] }, { topk: 5 });
+    const a = assignTaskAligned(
+      { numClasses: 2, anchors, scores: probs, boxes, gtBoxes: gt, gtLabels: [1] },
+      { topk: 5 },
+    );
     expect(a.foreground[4]).toBe(0);
     expect(a.positives).toBe(4);
   });
 
   it("gives an anchor claimed by two boxes to the one its prediction overlaps most", () => {
     const twoGt = Float32Array.from([0, 0, 16, 16, 2, 0, 18, 16]);
-    const a = assignTaskAligned({ numClasses: 2, anchors, scores: probs, boxes, gtBoxes: twoGt, gtLabels: [1, 0] }, { topk: 1 });
+    const a = assignTaskAligned(
+      { numClasses: 2, anchors, scores: probs, boxes, gtBoxes: twoGt, gtLabels: [1, 0] },
+      { topk: 1 },
+    );
     // Anchor 0 (prediction [0,0,16,16]) is the top of gt 0; anchor 1 (prediction [2,0,18,16]) of gt 1.
     expect(Array.from(a.gtIndex.subarray(0, 2))).toEqual([0, 1]);
     expect(Array.from(a.labels.subarray(0, 2))).toEqual([1, 0]);
-    const contested = assignTaskAligned({ numClasses: 2, anchors, scores: probs, boxes: Float32Array.from([2, 0, 18, 16, ...boxes.subarray(4)]), gtBoxes: twoGt, gtLabels: [1, 1] }, { topk: 1 });
+    const contested = assignTaskAligned(
+      {
+        numClasses: 2,
+        anchors,
+        scores: probs,
+        boxes: Float32Array.from([2, 0, 18, 16, ...boxes.subarray(4)]),
+        gtBoxes: twoGt,
+        gtLabels: [1, 1],
+      },
+      { topk: 1 },
+    );
     // Both ground truths pick anchor 0; its prediction matches gt 1 exactly, so gt 1 keeps it.
     expect(contested.gtIndex[0]).toBe(1);
     expect(contested.positives).toBe(1);
   });
 
   it("returns all background without ground truth", () => {
-    const a = assignTaskAligned({ numClasses: 2, anchors, scores: probs, boxes, gtBoxes: new Float32Array(0), gtLabels: [] });
+    const a = assignTaskAligned({
+      numClasses: 2,
+      anchors,
+      scores: probs,
+      boxes,
+      gtBoxes: new Float32Array(0),
+      gtLabels: [],
+    });
     expect(a.positives).toBe(0);
     expect(Array.from(a.foreground)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it("rejects a class outside the model's classes", () => {
-    expect(() => assignTaskAligned({ numClasses: 2, anchors, scores: probs, boxes, gtBoxes: gt, gtLabels: [2] })).toThrow(/class 2/);
+    expect(() =>
+      assignTaskAligned({
+        numClasses: 2,
+        anchors,
+        scores: probs,
+        boxes,
+        gtBoxes: gt,
+        gtLabels: [2],
+      }),
+    ).toThrow(/class 2/);
   });
 });
