@@ -1,7 +1,7 @@
 /** Test helper: compile `.pipe` text to IR, failing loudly (with the diagnostics) on errors. */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { compileSource, type CompileResult } from "../../../compiler/ir/compile.js";
 import type { IrNode, PipelineIr } from "../../../compiler/ir/schema.js";
 
@@ -19,7 +19,9 @@ export async function compileTextWithResult(
   options: { file?: string; cwd?: string } = {},
 ): Promise<{ ir: PipelineIr; result: CompileResult }> {
   const file = options.file ?? "test.pipe";
-  const result = await compileSource(text, file, { cwd: options.cwd ?? REPO_ROOT });
+  // Relative paths resolve against the file's folder, as `pipe` does.
+  const cwd = options.cwd ?? dirname(resolve(REPO_ROOT, file));
+  const result = await compileSource(text, file, { cwd });
   if (!result.ir) {
     const errors = result.diagnostics
       .filter((d) => d.severity === "error")

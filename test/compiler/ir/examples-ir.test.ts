@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 /** Every shipped example compiles to IR that both sides of the contract accept. */
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../../compiler/ir/compile.js";
@@ -5,10 +6,9 @@ import { validateIr } from "../../../compiler/ir/validate.js";
 import type { PipelineIr } from "../../../compiler/ir/schema.js";
 import { loadIr } from "../../../runtime/ir/load-ir.js";
 import { exampleFiles } from "../../support/examples.js";
-import { REPO_ROOT } from "./compile-text.js";
 
 async function compileExample(path: string, text: string): Promise<PipelineIr> {
-  const result = await compileSource(text, path, { cwd: REPO_ROOT });
+  const result = await compileSource(text, path, { cwd: dirname(path) });
   expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   expect(result.ir).toBeDefined();
   return result.ir!;

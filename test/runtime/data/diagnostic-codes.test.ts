@@ -1,6 +1,6 @@
 /**
  * Every PW6xxx code (compiler/diagnostics/codes/data.ts) is produced and checked by at least one
- * test in test/runtime/data or test/runtime/tokenizer; codes are unique and in range.
+ * test in test/runtime/data, test/runtime/tokenizer or test/cli; codes are unique and in range.
  */
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -20,7 +20,12 @@ function testSources(dir: string): string[] {
 
 describe("PW6xxx diagnostic codes", () => {
   const here = fileURLToPath(new URL(".", import.meta.url));
-  const sources = [...testSources(here), ...testSources(join(here, "../tokenizer"))].join("\n");
+  // PW66xx (evaluation inputs) are produced by `pipe eval`, tested in test/cli.
+  const sources = [
+    ...testSources(here),
+    ...testSources(join(here, "../tokenizer")),
+    ...testSources(join(here, "../../cli")),
+  ].join("\n");
 
   it("are unique, in the PW6 range, with kebab-case names", () => {
     const codes = DATA_CODES.map((c) => c.code);
