@@ -1,0 +1,1017 @@
+/**
+ * The `.pipe` grammar as a Chevrotain EmbeddedActionsParser that builds the typed AST while it
+ * parses (no CST, no second pass). One instance is built per process (building runs
+ * `performSelfAnalysis`, which is the expensive part); `parse.ts` reuses it.
+ *
+ *   file        := item*
+ *   item        := pipelineDecl | stageDecl | exportDecl
+ *   pipelineDecl:= "pipeline" STRING block
+ *   stageDecl   := STAGE_KEYWORD IDENT "=" source block?
+ *   exportDecl  := "export" reference "to" STRING block?
+ *   block       := "{" (entry (","|";")?)* "}"
+ *   entry       := "require" expression
+ *                | IDENT (":" expression | block | "when" expression | "otherwise")
+ *   expression  := unary (BINARY_OP unary)*     (precedence applied by `precedence()`:
+ *                  or < and < not < comparisons, in < ..)
+ *   unary       := "not"* primary
+ *   primary     := NUMBER | STRING | TRIPLE_STRING | true | false | list | block (a map)
+ *                | "(" expression ")" | referenceOrCall
+ *   referenceOrCall := IDENT ("." IDENT)* ("(" args? ")")? block?
+ *   list        := "[" (expression ("," expression)* ","?)? "]"
+ *   args        := arg ("," arg)* ","?        arg := (IDENT ":")? expression
+ *
+ * Recovery: Chevrotain's in-rule recovery hands the actions inserted tokens (no offsets), which
+ * become `recovered` placeholders. When a rule fails, its `catch` builds the node from what was
+ * read so far (marked `recovered`), exactly what the rule would have built with the rest
+ * missing, and leaves it in `failedValue`: Chevrotain either re-syncs and returns it through
+ * `recoveryValueFunc`, or the error propagates and the calling rule's `catch` takes it as the
+ * result of the sub-rule that failed. Chevrotain runs the rules once with fake tokens and values
+ * while recording the grammar (`RECORDING_PHASE`); the actions only dereference sub-rule results
+ * where that is guarded.
+ *
+ * Spans follow Chevrotain's node locations: a node spans its first to its last real token
+ * (tokens read by sub-rules included). Nodes without a real token are anchored at the end of
+ * the last token that became part of a node (`anchor`).
+ */
+import { EmbeddedActionsParser, type IToken } from "chevrotain";
+import type * as A from "./ast.js";
+import { STAGE_KINDS } from "./ast.js";
+import { errorMessageProvider } from "./error-messages.js";
+import { precedence, type Operand } from "./precedence.js";
+import { decodeEscapes, decodeTripleQuoted } from "./strings.js";
+import * as T from "./tokens.js";
+import type { Diagnostic, Span } from "../compiler/diagnostics/diagnostic.js";
+
+export class AstParser extends EmbeddedActionsParser {
+  private fileName = "<input>";
+  /** End offset of the last token that became part of a node: where placeholders go. */
+  private anchor = 0;
+  /** Start offsets of the real tokens read so far, in order; a rule remembers its first index. */
+  private tokenStarts: number[] = [];
+  private tokenCount = 0;
+  /** End offset (exclusive) of the last real token read. */
+  private lastTokenEnd = 0;
+  /** Diagnostics about values (string escapes), reported after the chunk's syntax errors. */
+  private valueReports: Diagnostic[] = [];
+  /** The rule whose partial result is in `failedValue` while its error propagates. */
+  private failedRule: string | undefined = undefined;
+  private failedValue: unknown = undefined;
+  /** Side results of the last `unary` (spans of its `not`s) and `referenceOrCall` (head span). */
+  private lastNots: Span[] | undefined = undefined;
+  private lastHead: Span | undefined = undefined;
+
+  private readonly recovery = {
+    recoveryValueFunc: (): never => {
+      const value = this.failedValue;
+      this.failedRule = undefined;
+      this.failedValue = undefined;
+      return value as never;
+    },
+  };
+
+  constructor() {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      errorMessageProvider,
+      skipValidations: !T.VALIDATE_GRAMMAR,
+      maxLookahead: 3,
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** Starts a new file of `tokenCount` tokens: spans name `fileName`; placeholders anchor at 0. */
+  begin(fileName: string, tokenCount: number): void {
+    this.fileName = fileName;
+    this.anchor = 0;
+    this.tokenStarts = new Array<number>(tokenCount + 1).fill(0);
+    this.tokenCount = 0;
+    this.lastTokenEnd = 0;
+    this.valueReports = [];
+    this.failedRule = undefined;
+    this.failedValue = undefined;
+  }
+
+  /** The value diagnostics found since the last call. */
+  takeValueReports(): Diagnostic[] {
+    const reports = this.valueReports;
+    this.valueReports = [];
+    return reports;
+  }
+
+  // ---- grammar -------------------------------------------------------------------------------
+
+  file = this.RULE(
+    "file",
+    (): A.Item[] => {
+      const items: A.Item[] = [];
+      try {
+        this.MANY(() => {
+          const item = this.SUBRULE(this.item);
+          if (item !== undefined) items.push(item);
+        });
+      } catch (e) {
+        if (this.failedRule === "item" && this.failedValue !== undefined)
+          items.push(this.failedValue as A.Item);
+        this.fail("file", items);
+        throw e;
+      }
+      return items;
+    },
+    this.recovery,
+  );
+
+  private readonly itemAlternatives = [
+    { ALT: () => this.SUBRULE(this.pipelineDecl) },
+    { ALT: () => this.SUBRULE(this.stageDecl) },
+    { ALT: () => this.SUBRULE(this.exportDecl) },
+  ];
+
+  item = this.RULE(
+    "item",
+    (): A.Item | undefined => {
+      try {
+        return this.OR(this.itemAlternatives);
+      } catch (e) {
+        this.fail("item", this.failedRule === undefined ? undefined : this.failedValue);
+        throw e;
+      }
+    },
+    this.recovery,
+  );
+
+  pipelineDecl = this.RULE(
+    "pipelineDecl",
+    (): A.PipelineDecl => {
+      const mark = this.tokenCount;
+      let name: A.StringLiteral | undefined;
+      let body: A.Block | undefined;
+      try {
+        this.tokenSpan(this.take(this.CONSUME(T.Pipeline)));
+        name = this.SUBRULE(this.stringValue);
+        body = this.SUBRULE(this.block);
+      } catch (e) {
+        const failed = this.takeFailed();
+        if (failed === "stringValue") name = this.failedValue as A.StringLiteral;
+        else if (failed === "block") body = this.failedValue as A.Block;
+        this.fail("pipelineDecl", this.pipelineNode(mark, name, body, true));
+        throw e;
+      }
+      return this.pipelineNode(mark, name, body, false);
+    },
+    this.recovery,
+  );
+
+  stageDecl = this.RULE(
+    "stageDecl",
+    (): A.StageDecl => {
+      const mark = this.tokenCount;
+      let keyword: IToken | undefined;
+      let keywordSpan: Span | undefined;
+      let name: A.Identifier | undefined;
+      let source: A.Reference | A.Call | undefined;
+      let head: Span | undefined;
+      try {
+        keyword = this.take(this.CONSUME(T.StageKeyword));
+        keywordSpan = this.tokenSpan(keyword);
+        name = this.identifier(this.take(this.CONSUME(T.Identifier)));
+        this.take(this.CONSUME(T.Equals));
+        source = this.SUBRULE(this.referenceOrCall);
+        head = this.lastHead;
+      } catch (e) {
+        if (this.takeFailed() === "referenceOrCall") {
+          source = this.failedValue as A.Reference | A.Call;
+          head = this.lastHead;
+        }
+        this.fail(
+          "stageDecl",
+          this.stageNode(mark, keyword!, keywordSpan!, name, source, head, true),
+        );
+        throw e;
+      }
+      return this.stageNode(mark, keyword, keywordSpan, name, source, head, false);
+    },
+    this.recovery,
+  );
+
+  exportDecl = this.RULE(
+    "exportDecl",
+    (): A.ExportDecl => {
+      const mark = this.tokenCount;
+      let target: A.Reference | undefined;
+      let destination: A.StringLiteral | undefined;
+      let body: A.Block | undefined;
+      try {
+        this.tokenSpan(this.take(this.CONSUME(T.Export)));
+        target = this.SUBRULE(this.reference);
+        this.take(this.CONSUME(T.To));
+        destination = this.SUBRULE(this.stringValue);
+        this.OPTION(() => {
+          body = this.SUBRULE(this.block);
+        });
+      } catch (e) {
+        const failed = this.takeFailed();
+        if (failed === "reference") target = this.failedValue as A.Reference;
+        else if (failed === "stringValue") destination = this.failedValue as A.StringLiteral;
+        else if (failed === "block") body = this.failedValue as A.Block;
+        this.fail("exportDecl", this.exportNode(mark, target, destination, body, true));
+        throw e;
+      }
+      return this.exportNode(mark, target, destination, body, false);
+    },
+    this.recovery,
+  );
+
+  private readonly separatorAlternatives = [
+    { ALT: () => this.take(this.CONSUME(T.Comma)) },
+    { ALT: () => this.take(this.CONSUME(T.Semicolon)) },
+  ];
+  private readonly separator = () => this.OR(this.separatorAlternatives);
+
+  block = this.RULE(
+    "block",
+    (): A.Block => {
+      const mark = this.tokenCount;
+      const entries: A.Entry[] = [];
+      let closing: IToken | undefined;
+      try {
+        this.take(this.CONSUME(T.LCurly));
+        this.MANY(() => {
+          const entry = this.SUBRULE(this.entry);
+          if (entry !== undefined) entries.push(entry);
+          this.OPTION(this.separator);
+        });
+        closing = this.take(this.CONSUME(T.RCurly));
+      } catch (e) {
+        if (this.takeFailed() === "entry" && this.failedValue !== undefined) {
+          entries.push(this.failedValue as A.Entry);
+        }
+        this.fail("block", this.blockNode(mark, entries, undefined, true));
+        throw e;
+      }
+      return this.blockNode(mark, entries, closing, false);
+    },
+    this.recovery,
+  );
+
+  /** What the `entry` rules being read have found so far, by nesting depth. */
+  private entryDepth = 0;
+  private entryForms: EntryForm[] = [];
+  private entryNames: (A.Identifier | undefined)[] = [];
+
+  private readonly entryAlternatives = [
+    {
+      ALT: () => {
+        this.tokenSpan(this.take(this.CONSUME(T.Require)));
+        this.entryForms[this.entryDepth - 1] = EntryForm.Require;
+        return this.SUBRULE(this.expression);
+      },
+    },
+    {
+      ALT: () => {
+        this.entryNames[this.entryDepth - 1] = this.identifier(
+          this.take(this.CONSUME(T.Identifier)),
+        );
+        return this.OR2(this.entryTailAlternatives);
+      },
+    },
+  ];
+  private readonly entryTailAlternatives = [
+    {
+      ALT: () => {
+        this.take(this.CONSUME(T.Colon));
+        this.entryForms[this.entryDepth - 1] = EntryForm.Property;
+        return this.SUBRULE2(this.expression);
+      },
+    },
+    {
+      ALT: () => {
+        this.entryForms[this.entryDepth - 1] = EntryForm.SubBlock;
+        return this.SUBRULE(this.block);
+      },
+    },
+    {
+      ALT: () => {
+        this.take(this.CONSUME(T.When));
+        this.entryForms[this.entryDepth - 1] = EntryForm.When;
+        return this.SUBRULE3(this.expression);
+      },
+    },
+    {
+      ALT: () => {
+        this.tokenSpan(this.take(this.CONSUME(T.Otherwise)));
+        this.entryForms[this.entryDepth - 1] = EntryForm.Otherwise;
+        return undefined;
+      },
+    },
+  ];
+
+  // One rule for all four entry forms: after the name, one token decides (LL(1)), which keeps
+  // the parser fast on large files.
+  entry = this.RULE(
+    "entry",
+    (): A.Entry | undefined => {
+      const mark = this.tokenCount;
+      const anchor = this.anchor;
+      const depth = this.entryDepth++;
+      this.entryForms[depth] = EntryForm.None;
+      this.entryNames[depth] = undefined;
+      let result: A.Expression | A.Block | undefined;
+      try {
+        result = this.OR(this.entryAlternatives);
+      } catch (e) {
+        const failed = this.takeFailed();
+        let value: A.Expression | undefined;
+        let body: A.Block | undefined;
+        if (failed === "expression") value = this.failedValue as A.Expression;
+        else if (failed === "block") body = this.failedValue as A.Block;
+        const node = this.entryNode(
+          mark,
+          anchor,
+          this.entryForms[depth],
+          this.entryNames[depth],
+          value,
+          body,
+          true,
+        );
+        this.fail("entry", node);
+        throw e;
+      } finally {
+        this.entryDepth = depth;
+      }
+      const form = this.entryForms[depth] as EntryForm; // (set by the alternatives)
+      const name = this.entryNames[depth];
+      if (form === EntryForm.SubBlock)
+        return this.entryNode(mark, anchor, form, name, undefined, result as A.Block, false);
+      return this.entryNode(
+        mark,
+        anchor,
+        form,
+        name,
+        result as A.Expression | undefined,
+        undefined,
+        false,
+      );
+    },
+    this.recovery,
+  );
+
+  // Operators are parsed flat (operand (op operand)*) and precedence is applied when building
+  // the node: one rule level instead of one per precedence level.
+  /** The operators and later operands of the `expression`s being read, by nesting depth. */
+  private expressionDepth = 0;
+  private expressionOperators: (string[] | undefined)[] = [];
+  private expressionOperands: (Operand[] | undefined)[] = [];
+  private readonly readOperation = () => {
+    const depth = this.expressionDepth - 1;
+    (this.expressionOperators[depth] ??= []).push(this.take(this.CONSUME(T.BinaryOperator)).image);
+    const value = this.SUBRULE2(this.unary);
+    (this.expressionOperands[depth] ??= []).push({ nots: this.lastNots, value });
+  };
+
+  expression = this.RULE(
+    "expression",
+    (): A.Expression => {
+      let first: A.Expression | undefined;
+      let firstNots: Span[] | undefined;
+      const depth = this.expressionDepth++;
+      this.expressionOperators[depth] = undefined;
+      this.expressionOperands[depth] = undefined;
+      try {
+        first = this.SUBRULE(this.unary);
+        firstNots = this.lastNots;
+        this.MANY(this.readOperation);
+      } catch (e) {
+        if (this.takeFailed() === "unary") {
+          const operand = { nots: this.lastNots, value: this.failedValue as A.Expression };
+          if (first === undefined) {
+            first = operand.value;
+            firstNots = operand.nots;
+          } else (this.expressionOperands[depth] ??= []).push(operand);
+        }
+        const node = this.expressionNode(
+          first,
+          firstNots,
+          this.expressionOperands[depth],
+          this.expressionOperators[depth],
+        );
+        this.fail("expression", node);
+        throw e;
+      } finally {
+        this.expressionDepth = depth;
+      }
+      return this.expressionNode(
+        first,
+        firstNots,
+        this.expressionOperands[depth],
+        this.expressionOperators[depth],
+      );
+    },
+    this.recovery,
+  );
+
+  /** The spans of the `not`s the current `unary` has read (its MANY keeps no per-call state). */
+  private readNots: Span[] | undefined = undefined;
+  private readonly readNot = () => {
+    (this.readNots ??= []).push(this.tokenSpan(this.take(this.CONSUME(T.Not))));
+  };
+
+  unary = this.RULE(
+    "unary",
+    (): A.Expression => {
+      let nots: Span[] | undefined | null = null; // null: still reading them
+      let value: A.Expression | undefined;
+      this.readNots = undefined;
+      try {
+        this.MANY(this.readNot);
+        nots = this.readNots;
+        value = this.SUBRULE(this.primary);
+      } catch (e) {
+        if (nots === null) nots = this.readNots;
+        if (this.takeFailed() === "primary") value = this.failedValue as A.Expression;
+        this.lastNots = nots;
+        this.fail("unary", value ?? this.missingExpression());
+        throw e;
+      }
+      this.lastNots = nots;
+      return value;
+    },
+    this.recovery,
+  );
+
+  /** The expression inside the parentheses of the `primary` being read. */
+  private parenInner: A.Expression | undefined = undefined;
+
+  // The alternatives are built once (they keep no per-call state): building eight closures on
+  // every value was a measurable part of the parse.
+  private readonly primaryAlternatives = [
+    { ALT: () => this.numberLiteral(this.take(this.CONSUME(T.NumberLiteral))) },
+    { ALT: () => this.SUBRULE(this.stringValue) },
+    { ALT: () => this.booleanLiteral(this.take(this.CONSUME(T.True)), true) },
+    { ALT: () => this.booleanLiteral(this.take(this.CONSUME(T.False)), false) },
+    { ALT: () => this.SUBRULE(this.list) },
+    { ALT: () => this.mapNode(this.SUBRULE(this.block)) },
+    {
+      ALT: () => {
+        this.take(this.CONSUME(T.LParen));
+        const inner = this.SUBRULE(this.expression);
+        this.parenInner = inner;
+        this.take(this.CONSUME(T.RParen));
+        return inner;
+      },
+    },
+    { ALT: () => this.SUBRULE(this.referenceOrCall) },
+  ];
+
+  primary = this.RULE(
+    "primary",
+    (): A.Expression => {
+      this.parenInner = undefined;
+      try {
+        return this.OR(this.primaryAlternatives);
+      } catch (e) {
+        const failed = this.takeFailed();
+        let value: A.Expression | undefined = this.parenInner;
+        if (failed === "block") value = this.mapNode(this.failedValue as A.Block);
+        else if (failed !== undefined) value = this.failedValue as A.Expression;
+        this.fail("primary", value ?? this.missingExpression());
+        throw e;
+      }
+    },
+    this.recovery,
+  );
+
+  private readonly stringAlternatives = [
+    { ALT: () => this.take(this.CONSUME(T.StringLiteral)) },
+    { ALT: () => this.take(this.CONSUME(T.TripleString)) },
+    { ALT: () => this.take(this.CONSUME(T.UnterminatedString)) },
+  ];
+
+  stringValue = this.RULE(
+    "stringValue",
+    (): A.StringLiteral => {
+      let token: IToken;
+      try {
+        token = this.OR(this.stringAlternatives);
+      } catch (e) {
+        this.fail("stringValue", this.missingString());
+        throw e;
+      }
+      // While the grammar is recorded, the alternatives return a placeholder, not a token.
+      return this.RECORDING_PHASE ? this.missingString() : this.stringNode(token);
+    },
+    this.recovery,
+  );
+
+  list = this.RULE(
+    "list",
+    (): A.ListExpression => {
+      const mark = this.tokenCount;
+      const items: A.Expression[] = [];
+      try {
+        this.take(this.CONSUME(T.LBracket));
+        this.OPTION(() => {
+          items.push(this.SUBRULE(this.expression));
+          this.MANY(() => {
+            this.take(this.CONSUME(T.Comma));
+            items.push(this.SUBRULE2(this.expression));
+          });
+          this.OPTION2(() => this.take(this.CONSUME2(T.Comma)));
+        });
+        this.take(this.CONSUME(T.RBracket));
+      } catch (e) {
+        if (this.takeFailed() === "expression") items.push(this.failedValue as A.Expression);
+        this.fail("list", this.listNode(mark, items, true));
+        throw e;
+      }
+      return this.listNode(mark, items, false);
+    },
+    this.recovery,
+  );
+
+  reference = this.RULE(
+    "reference",
+    (): A.Reference => {
+      const mark = this.tokenCount;
+      const parts: A.Identifier[] = [];
+      try {
+        parts.push(this.identifier(this.take(this.CONSUME(T.Identifier))));
+        this.MANY(() => {
+          this.take(this.CONSUME(T.Dot));
+          parts.push(this.identifier(this.take(this.CONSUME2(T.Identifier))));
+        });
+      } catch (e) {
+        this.takeFailed();
+        this.fail("reference", this.referenceNode(mark, parts));
+        throw e;
+      }
+      return this.referenceNode(mark, parts);
+    },
+    this.recovery,
+  );
+
+  // The repetitions and options below keep no per-call state in closures (a reference or call
+  // is read for most values): the parts being read go through fields.
+  /** The parts of the dotted name being read. */
+  private readParts: A.Identifier[] = [];
+  private readonly readDottedPart = () => {
+    this.take(this.CONSUME(T.Dot));
+    this.readParts.push(this.identifier(this.take(this.CONSUME2(T.Identifier))));
+  };
+  /** What the innermost argument list that failed had read. */
+  private partialCall: CallParts | undefined = undefined;
+  private readonly readArguments = (): CallParts => {
+    const call: CallParts = {
+      lparen: this.take(this.CONSUME(T.LParen)),
+      rparen: undefined,
+      rparenSpan: undefined,
+      args: [],
+    };
+    try {
+      this.OPTION2(() => {
+        call.args.push(this.SUBRULE(this.argument));
+        this.MANY2(() => {
+          this.take(this.CONSUME(T.Comma));
+          call.args.push(this.SUBRULE2(this.argument));
+        });
+        this.OPTION4(() => this.take(this.CONSUME2(T.Comma)));
+      });
+      const rparen = this.take(this.CONSUME(T.RParen));
+      call.rparen = rparen;
+      if (!rparen.isInsertedInRecovery) call.rparenSpan = this.tokenSpan(rparen);
+    } catch (e) {
+      this.partialCall = call;
+      throw e;
+    }
+    return call;
+  };
+  private readonly readBlock = () => this.SUBRULE(this.block);
+
+  referenceOrCall = this.RULE(
+    "referenceOrCall",
+    (): A.Reference | A.Call => {
+      const mark = this.tokenCount;
+      const ids: A.Identifier[] = [];
+      let call: CallParts | undefined;
+      let body: A.Block | undefined;
+      let readingArguments = false;
+      try {
+        ids.push(this.identifier(this.take(this.CONSUME(T.Identifier))));
+        this.readParts = ids;
+        this.MANY(this.readDottedPart);
+        readingArguments = true;
+        call = this.OPTION(this.readArguments);
+        readingArguments = false;
+        body = this.OPTION3(this.readBlock);
+      } catch (e) {
+        if (readingArguments) call = this.partialCall;
+        const failed = this.takeFailed();
+        if (failed === "argument") call!.args.push(this.failedValue as A.Argument);
+        else if (failed === "block") body = this.failedValue as A.Block;
+        this.fail("referenceOrCall", this.referenceOrCallNode(mark, ids, call, body));
+        throw e;
+      }
+      return this.referenceOrCallNode(mark, ids, call, body);
+    },
+    this.recovery,
+  );
+
+  argument = this.RULE(
+    "argument",
+    (): A.Argument => {
+      const mark = this.tokenCount;
+      let name: A.Identifier | undefined;
+      let value: A.Expression | undefined;
+      try {
+        this.OPTION({
+          GATE: () => this.LA(2).tokenType === T.Colon,
+          DEF: () => {
+            name = this.identifier(this.take(this.CONSUME(T.Identifier)));
+            this.take(this.CONSUME(T.Colon));
+          },
+        });
+        value = this.SUBRULE(this.expression);
+      } catch (e) {
+        if (this.takeFailed() === "expression") value = this.failedValue as A.Expression;
+        this.fail("argument", this.argumentNode(mark, name, value));
+        throw e;
+      }
+      return this.argumentNode(mark, name, value);
+    },
+    this.recovery,
+  );
+
+  // ---- recovery plumbing ---------------------------------------------------------------------
+
+  /** Leaves the partial result of a failing rule for Chevrotain's re-sync or the caller. */
+  private fail(rule: string, value: unknown): void {
+    this.failedRule = rule;
+    this.failedValue = value;
+  }
+
+  /** The sub-rule whose error reached the current rule (its result is in `failedValue`). */
+  private takeFailed(): string | undefined {
+    const rule = this.failedRule;
+    this.failedRule = undefined;
+    return rule;
+  }
+
+  // ---- tokens and spans ----------------------------------------------------------------------
+
+  /** Records a consumed token for node locations (inserted tokens have none). */
+  private take(token: IToken): IToken {
+    const start = token.startOffset;
+    if (start === start) {
+      this.tokenStarts[this.tokenCount++] = start;
+      this.lastTokenEnd = start + token.image.length;
+    }
+    return token;
+  }
+
+  private span(start: number, end: number): Span {
+    return { file: this.fileName, start, end };
+  }
+
+  private here(): Span {
+    return { file: this.fileName, start: this.anchor, end: this.anchor };
+  }
+
+  /** The span of a token; real tokens move the anchor. (Tokens carry no end offset.) */
+  private tokenSpan(token: IToken): Span {
+    const start = token.startOffset;
+    if (token.isInsertedInRecovery || Number.isNaN(start)) return this.here();
+    const end = start + token.image.length;
+    this.anchor = end;
+    return this.span(start, end);
+  }
+
+  /** From the first to the last real token read since `mark`; else at the anchor. */
+  private nodeSpan(mark: number, anchor = this.anchor): Span {
+    if (this.tokenCount > mark) return this.span(this.tokenStarts[mark], this.lastTokenEnd);
+    return this.span(anchor, anchor);
+  }
+
+  private join(a: Span, b: Span): Span {
+    return this.span(Math.min(a.start, b.start), Math.max(a.end, b.end));
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------------
+
+  private placeholderIdentifier(): A.Identifier {
+    return { kind: "Identifier", name: "", span: this.here(), recovered: true };
+  }
+
+  private identifier(token: IToken): A.Identifier {
+    if (token.isInsertedInRecovery) return this.placeholderIdentifier();
+    return { kind: "Identifier", name: token.image, span: this.tokenSpan(token) };
+  }
+
+  private missingExpression(): A.Reference {
+    return {
+      kind: "Reference",
+      parts: [this.placeholderIdentifier()],
+      span: this.here(),
+      recovered: true,
+    };
+  }
+
+  private missingString(): A.StringLiteral {
+    return {
+      kind: "String",
+      value: "",
+      raw: "",
+      multiline: false,
+      span: this.here(),
+      recovered: true,
+    };
+  }
+
+  private missingBlock(): A.Block {
+    return { kind: "Block", entries: [], span: this.here(), recovered: true };
+  }
+
+  private pipelineNode(
+    mark: number,
+    name: A.StringLiteral | undefined,
+    body: A.Block | undefined,
+    recovered: boolean,
+  ): A.PipelineDecl {
+    const node: A.PipelineDecl = {
+      kind: "Pipeline",
+      name: name ?? this.missingString(),
+      body: body ?? this.missingBlock(),
+      span: this.nodeSpan(mark),
+    };
+    if (recovered) node.recovered = true;
+    return node;
+  }
+
+  private stageNode(
+    mark: number,
+    keyword: IToken | undefined,
+    keywordSpan: Span | undefined,
+    name: A.Identifier | undefined,
+    built: A.Reference | A.Call | undefined,
+    head: Span | undefined,
+    recovered: boolean,
+  ): A.StageDecl {
+    const image = keyword?.image ?? "";
+    const stageKind = (STAGE_KINDS as readonly string[]).includes(image)
+      ? (image as A.StageKind)
+      : "dataset";
+    name ??= this.placeholderIdentifier();
+    let source: A.Reference | A.Call;
+    let body: A.Block | undefined;
+    if (built === undefined) {
+      source = {
+        kind: "Reference",
+        parts: [this.placeholderIdentifier()],
+        span: this.here(),
+        recovered: true,
+      };
+    } else if (built.kind === "Call" && built.body) {
+      body = built.body;
+      // `model tiny = llama { ... }`: the block is the stage body and the source a plain name;
+      // `dataset d = alpaca("x") { ... }`: the source is the call without its block.
+      const { body: _body, ...callHead } = built;
+      source = built.parenthesized ? { ...callHead, span: head! } : built.callee;
+    } else {
+      source = built;
+    }
+    const node: A.StageDecl = {
+      kind: "Stage",
+      stageKind,
+      keywordSpan: keywordSpan!,
+      name,
+      source,
+      body,
+      span: this.nodeSpan(mark),
+    };
+    if (recovered) node.recovered = true;
+    return node;
+  }
+
+  private exportNode(
+    mark: number,
+    target: A.Reference | undefined,
+    destination: A.StringLiteral | undefined,
+    body: A.Block | undefined,
+    recovered: boolean,
+  ): A.ExportDecl {
+    const node: A.ExportDecl = {
+      kind: "Export",
+      target: target ?? this.missingReference(),
+      destination: destination ?? this.missingString(),
+      body,
+      span: this.nodeSpan(mark),
+    };
+    if (recovered) node.recovered = true;
+    return node;
+  }
+
+  private missingReference(): A.Reference {
+    return {
+      kind: "Reference",
+      parts: [this.placeholderIdentifier()],
+      span: this.here(),
+      recovered: true,
+    };
+  }
+
+  private blockNode(
+    mark: number,
+    entries: A.Entry[],
+    closing: IToken | undefined,
+    recovered: boolean,
+  ): A.Block {
+    const node: A.Block = { kind: "Block", entries, span: this.nodeSpan(mark) };
+    if (recovered || !closing || closing.isInsertedInRecovery) node.recovered = true;
+    return node;
+  }
+
+  private entryNode(
+    mark: number,
+    anchor: number,
+    form: EntryForm,
+    name: A.Identifier | undefined,
+    value: A.Expression | undefined,
+    body: A.Block | undefined,
+    recovered: boolean,
+  ): A.Entry | undefined {
+    const span = this.nodeSpan(mark, anchor);
+    let node: A.Entry;
+    switch (form) {
+      case EntryForm.Require:
+        node = { kind: "Requirement", condition: value ?? this.missingExpression(), span };
+        break;
+      case EntryForm.Property:
+        node = { kind: "Property", key: name!, value: value ?? this.missingExpression(), span };
+        break;
+      case EntryForm.SubBlock:
+        node = { kind: "SubBlock", name: name!, body: body ?? this.missingBlock(), span };
+        break;
+      case EntryForm.When:
+        node = { kind: "Rule", outcome: name!, condition: value ?? this.missingExpression(), span };
+        break;
+      case EntryForm.Otherwise:
+        node = { kind: "Rule", outcome: name!, span };
+        break;
+      default:
+        if (name === undefined) return undefined;
+        // The name was read, then nothing that can follow it.
+        return { kind: "Rule", outcome: name, span, recovered: true };
+    }
+    if (recovered) node.recovered = true;
+    return node;
+  }
+
+  private expressionNode(
+    first: A.Expression | undefined,
+    firstNots: Span[] | undefined,
+    rest: Operand[] | undefined,
+    operators: string[] | undefined,
+  ): A.Expression {
+    if (first === undefined) return this.missingExpression();
+    if (firstNots === undefined && rest === undefined) return first;
+    if (this.RECORDING_PHASE) return first;
+    const operands: Operand[] = [{ nots: firstNots, value: first }];
+    if (rest !== undefined) operands.push(...rest);
+    return precedence(operands, operators ?? [], (a, b) => this.join(a, b));
+  }
+
+  private numberLiteral(token: IToken): A.NumberLiteral {
+    const span = this.tokenSpan(token);
+    const match = NUMBER.exec(token.image);
+    const digits = match ? match[1].replace(/_/g, "") : token.image;
+    const unit = match?.[2];
+    const node: A.NumberLiteral = { kind: "Number", value: Number(digits), raw: token.image, span };
+    if (unit) node.unit = unit;
+    return node;
+  }
+
+  private booleanLiteral(token: IToken, value: boolean): A.BooleanLiteral {
+    return { kind: "Boolean", value, span: this.tokenSpan(token) };
+  }
+
+  private mapNode(body: A.Block): A.MapExpression {
+    return { kind: "Map", body, span: body.span };
+  }
+
+  private stringNode(token: IToken): A.StringLiteral {
+    if (token.tokenType === T.TripleString) {
+      return {
+        kind: "String",
+        value: decodeTripleQuoted(token.image),
+        raw: token.image,
+        multiline: true,
+        span: this.tokenSpan(token),
+      };
+    }
+    if (token.isInsertedInRecovery) return this.missingString();
+    const unterminated = token.tokenType === T.UnterminatedString;
+    const span = this.tokenSpan(token);
+    const body = unterminated ? token.image.slice(1) : token.image.slice(1, -1);
+    const { value, problems } = decodeEscapes(body, 1);
+    for (const p of problems) {
+      this.valueReports.push({
+        code: "PW1003",
+        severity: "error",
+        span: this.span(span.start + p.offset, span.start + p.offset + p.length),
+        message: `unknown escape sequence \`${p.sequence}\``,
+        hint: 'valid escapes: \\n \\t \\r \\0 \\" \\\\ \\u{hex}; use a """triple-quoted""" string for raw text',
+      });
+    }
+    if (unterminated) {
+      this.valueReports.push({
+        code: "PW1002",
+        severity: "error",
+        span,
+        message: "unterminated string",
+        hint: 'close it with `"` on the same line, or use """triple quotes""" for text over several lines',
+      });
+      return { kind: "String", value, raw: token.image, multiline: false, span, recovered: true };
+    }
+    return { kind: "String", value, raw: token.image, multiline: false, span };
+  }
+
+  private listNode(mark: number, items: A.Expression[], recovered: boolean): A.ListExpression {
+    const node: A.ListExpression = { kind: "List", items, span: this.nodeSpan(mark) };
+    if (recovered) node.recovered = true;
+    return node;
+  }
+
+  private referenceNode(mark: number, parts: A.Identifier[]): A.Reference {
+    if (parts.length === 0) parts.push(this.placeholderIdentifier());
+    const node: A.Reference = { kind: "Reference", parts, span: this.nodeSpan(mark) };
+    if (parts.some((p) => p.recovered)) node.recovered = true;
+    return node;
+  }
+
+  private referenceOrCallNode(
+    mark: number,
+    ids: A.Identifier[],
+    call: CallParts | undefined,
+    body: A.Block | undefined,
+  ): A.Reference | A.Call {
+    if (ids.length === 0) ids.push(this.placeholderIdentifier());
+    const callee: A.Reference = {
+      kind: "Reference",
+      parts: ids,
+      span: ids.length === 1 ? ids[0].span : this.join(ids[0].span, ids[ids.length - 1].span),
+    };
+    for (const part of ids) if (part.recovered) callee.recovered = true;
+    if (call === undefined && body === undefined) {
+      this.lastHead = callee.span;
+      return callee;
+    }
+    if (this.RECORDING_PHASE) return callee;
+    this.lastHead = call?.rparenSpan ? this.join(callee.span, call.rparenSpan) : callee.span;
+    const node: A.Call = {
+      kind: "Call",
+      callee,
+      args: call?.args ?? [],
+      parenthesized: call !== undefined,
+      body,
+      span: this.nodeSpan(mark),
+    };
+    if (call !== undefined && (!call.rparen || call.rparen.isInsertedInRecovery))
+      node.recovered = true;
+    return node;
+  }
+
+  private argumentNode(
+    mark: number,
+    name: A.Identifier | undefined,
+    value: A.Expression | undefined,
+  ): A.Argument {
+    value ??= this.missingExpression();
+    const span = this.nodeSpan(mark);
+    return name ? { kind: "Argument", name, value, span } : { kind: "Argument", value, span };
+  }
+}
+
+const enum EntryForm {
+  None,
+  Require,
+  Property,
+  SubBlock,
+  When,
+  Otherwise,
+}
+
+/** An argument list: `(`, the arguments, `)` (inserted or missing after an error). */
+interface CallParts {
+  lparen: IToken;
+  rparen: IToken | undefined;
+  rparenSpan: Span | undefined;
+  args: A.Argument[];
+}
+
+const NUMBER = /^(-?[\d_]+(?:\.\d+)?(?:[eE][+-]?\d+)?)([A-Za-z]+|%)?$/;
+
+let instance: AstParser | undefined;
+
+/** The process-wide parser (construction is expensive; reuse resets its input). */
+export function astParser(): AstParser {
+  instance ??= new AstParser();
+  return instance;
+}
