@@ -20,82 +20,48 @@
  *   list        := "[" (expression ("," expression)* ","?)? "]"
  *   args        := arg ("," arg)* ","?        arg := (IDENT ":")? expression
  *
+ * Node building (spans, placeholders, partial nodes) lives in `ast-actions.ts`.
+ *
  * Recovery: Chevrotain's in-rule recovery hands the actions inserted tokens (no offsets), which
  * become `recovered` placeholders. When a rule fails, its `catch` builds the node from what was
- * read so far (marked `recovered`), exactly what the rule would have built with the rest
- * missing, and leaves it in `failedValue`: Chevrotain either re-syncs and returns it through
- * `recoveryValueFunc`, or the error propagates and the calling rule's `catch` takes it as the
- * result of the sub-rule that failed. Chevrotain runs the rules once with fake tokens and values
- * while recording the grammar (`RECORDING_PHASE`); the actions only dereference sub-rule results
- * where that is guarded.
+ * read so far (marked `recovered`; what is missing becomes a placeholder) and leaves it in
+ * `failedValue`: Chevrotain either re-syncs and returns it through `recoveryValueFunc`, or the
+ * error propagates and the calling rule's `catch` takes it as the result of the sub-rule that
+ * failed (`takeFailed()` names that sub-rule). So a syntax error loses nothing that was read.
  *
- * Spans follow Chevrotain's node locations: a node spans its first to its last real token
- * (tokens read by sub-rules included). Nodes without a real token are anchored at the end of
- * the last token that became part of a node (`anchor`).
+ * Chevrotain runs every rule once with fake tokens and values while it records the grammar
+ * (`RECORDING_PHASE`); the actions dereference sub-rule results only where that is guarded.
+ *
+ * Speed: the hot rules' alternatives and repetitions are closures built once, not on every call
+ * (building them was a measurable part of a large file's parse); the state such a closure
+ * writes lives in fields, indexed by nesting depth where the closure reads sub-rules that can
+ * nest (`entry`, `expression`).
  */
-import { EmbeddedActionsParser, type IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { AstActions, EntryForm, type CallParts, type EntryFormCode } from "./ast-actions.js";
 import type * as A from "./ast.js";
-import { STAGE_KINDS } from "./ast.js";
-import { errorMessageProvider } from "./error-messages.js";
-import { precedence, type Operand } from "./precedence.js";
-import { decodeEscapes, decodeTripleQuoted } from "./strings.js";
+import type { Operand } from "./precedence.js";
 import * as T from "./tokens.js";
-import type { Diagnostic, Span } from "../compiler/diagnostics/diagnostic.js";
+import type { Span } from "../compiler/diagnostics/diagnostic.js";
 
-export class AstParser extends EmbeddedActionsParser {
-  private fileName = "<input>";
-  /** End offset of the last token that became part of a node: where placeholders go. */
-  private anchor = 0;
-  /** Start offsets of the real tokens read so far, in order; a rule remembers its first index. */
-  private tokenStarts: number[] = [];
-  private tokenCount = 0;
-  /** End offset (exclusive) of the last real token read. */
-  private lastTokenEnd = 0;
-  /** Diagnostics about values (string escapes), reported after the chunk's syntax errors. */
-  private valueReports: Diagnostic[] = [];
-  /** The rule whose partial result is in `failedValue` while its error propagates. */
-  private failedRule: string | undefined = undefined;
-  private failedValue: unknown = undefined;
-  /** Side results of the last `unary` (spans of its `not`s) and `referenceOrCall` (head span). */
-  private lastNots: Span[] | undefined = undefined;
-  private lastHead: Span | undefined = undefined;
-
-  private readonly recovery = {
-    recoveryValueFunc: (): never => {
-      const value = this.failedValue;
-      this.failedRule = undefined;
-      this.failedValue = undefined;
-      return value as never;
-    },
-  };
-
+export class AstParser extends AstActions {
   constructor() {
-    super(T.ALL_TOKENS, {
-      recoveryEnabled: true,
-      errorMessageProvider,
-      skipValidations: !T.VALIDATE_GRAMMAR,
-      maxLookahead: 3,
-    });
+    super();
     this.performSelfAnalysis();
   }
 
-  /** Starts a new file of `tokenCount` tokens: spans name `fileName`; placeholders anchor at 0. */
-  begin(fileName: string, tokenCount: number): void {
-    this.fileName = fileName;
-    this.anchor = 0;
-    this.tokenStarts = new Array<number>(tokenCount + 1).fill(0);
-    this.tokenCount = 0;
-    this.lastTokenEnd = 0;
-    this.valueReports = [];
-    this.failedRule = undefined;
-    this.failedValue = undefined;
-  }
-
-  /** The value diagnostics found since the last call. */
-  takeValueReports(): Diagnostic[] {
-    const reports = this.valueReports;
-    this.valueReports = [];
-    return reports;
+  override begin(fileName: string, tokenCount: number): void {
+    super.begin(fileName, tokenCount);
+    this.entryDepth = 0;
+    this.entryForms = [];
+    this.entryNames = [];
+    this.expressionDepth = 0;
+    this.expressionOperators = [];
+    this.expressionOperands = [];
+    this.readNots = undefined;
+    this.parenInner = undefined;
+    this.readParts = [];
+    this.partialCall = undefined;
   }
 
   // ---- grammar -------------------------------------------------------------------------------
@@ -255,7 +221,7 @@ export class AstParser extends EmbeddedActionsParser {
 
   /** What the `entry` rules being read have found so far, by nesting depth. */
   private entryDepth = 0;
-  private entryForms: EntryForm[] = [];
+  private entryForms: EntryFormCode[] = [];
   private entryNames: (A.Identifier | undefined)[] = [];
 
   private readonly entryAlternatives = [
@@ -338,7 +304,7 @@ export class AstParser extends EmbeddedActionsParser {
       } finally {
         this.entryDepth = depth;
       }
-      const form = this.entryForms[depth] as EntryForm; // (set by the alternatives)
+      const form = this.entryForms[depth] as EntryFormCode; // (set by the alternatives)
       const name = this.entryNames[depth];
       if (form === EntryForm.SubBlock)
         return this.entryNode(mark, anchor, form, name, undefined, result as A.Block, false);
@@ -639,374 +605,7 @@ export class AstParser extends EmbeddedActionsParser {
     },
     this.recovery,
   );
-
-  // ---- recovery plumbing ---------------------------------------------------------------------
-
-  /** Leaves the partial result of a failing rule for Chevrotain's re-sync or the caller. */
-  private fail(rule: string, value: unknown): void {
-    this.failedRule = rule;
-    this.failedValue = value;
-  }
-
-  /** The sub-rule whose error reached the current rule (its result is in `failedValue`). */
-  private takeFailed(): string | undefined {
-    const rule = this.failedRule;
-    this.failedRule = undefined;
-    return rule;
-  }
-
-  // ---- tokens and spans ----------------------------------------------------------------------
-
-  /** Records a consumed token for node locations (inserted tokens have none). */
-  private take(token: IToken): IToken {
-    const start = token.startOffset;
-    if (start === start) {
-      this.tokenStarts[this.tokenCount++] = start;
-      this.lastTokenEnd = start + token.image.length;
-    }
-    return token;
-  }
-
-  private span(start: number, end: number): Span {
-    return { file: this.fileName, start, end };
-  }
-
-  private here(): Span {
-    return { file: this.fileName, start: this.anchor, end: this.anchor };
-  }
-
-  /** The span of a token; real tokens move the anchor. (Tokens carry no end offset.) */
-  private tokenSpan(token: IToken): Span {
-    const start = token.startOffset;
-    if (token.isInsertedInRecovery || Number.isNaN(start)) return this.here();
-    const end = start + token.image.length;
-    this.anchor = end;
-    return this.span(start, end);
-  }
-
-  /** From the first to the last real token read since `mark`; else at the anchor. */
-  private nodeSpan(mark: number, anchor = this.anchor): Span {
-    if (this.tokenCount > mark) return this.span(this.tokenStarts[mark], this.lastTokenEnd);
-    return this.span(anchor, anchor);
-  }
-
-  private join(a: Span, b: Span): Span {
-    return this.span(Math.min(a.start, b.start), Math.max(a.end, b.end));
-  }
-
-  // ---- nodes ---------------------------------------------------------------------------------
-
-  private placeholderIdentifier(): A.Identifier {
-    return { kind: "Identifier", name: "", span: this.here(), recovered: true };
-  }
-
-  private identifier(token: IToken): A.Identifier {
-    if (token.isInsertedInRecovery) return this.placeholderIdentifier();
-    return { kind: "Identifier", name: token.image, span: this.tokenSpan(token) };
-  }
-
-  private missingExpression(): A.Reference {
-    return {
-      kind: "Reference",
-      parts: [this.placeholderIdentifier()],
-      span: this.here(),
-      recovered: true,
-    };
-  }
-
-  private missingString(): A.StringLiteral {
-    return {
-      kind: "String",
-      value: "",
-      raw: "",
-      multiline: false,
-      span: this.here(),
-      recovered: true,
-    };
-  }
-
-  private missingBlock(): A.Block {
-    return { kind: "Block", entries: [], span: this.here(), recovered: true };
-  }
-
-  private pipelineNode(
-    mark: number,
-    name: A.StringLiteral | undefined,
-    body: A.Block | undefined,
-    recovered: boolean,
-  ): A.PipelineDecl {
-    const node: A.PipelineDecl = {
-      kind: "Pipeline",
-      name: name ?? this.missingString(),
-      body: body ?? this.missingBlock(),
-      span: this.nodeSpan(mark),
-    };
-    if (recovered) node.recovered = true;
-    return node;
-  }
-
-  private stageNode(
-    mark: number,
-    keyword: IToken | undefined,
-    keywordSpan: Span | undefined,
-    name: A.Identifier | undefined,
-    built: A.Reference | A.Call | undefined,
-    head: Span | undefined,
-    recovered: boolean,
-  ): A.StageDecl {
-    const image = keyword?.image ?? "";
-    const stageKind = (STAGE_KINDS as readonly string[]).includes(image)
-      ? (image as A.StageKind)
-      : "dataset";
-    name ??= this.placeholderIdentifier();
-    let source: A.Reference | A.Call;
-    let body: A.Block | undefined;
-    if (built === undefined) {
-      source = {
-        kind: "Reference",
-        parts: [this.placeholderIdentifier()],
-        span: this.here(),
-        recovered: true,
-      };
-    } else if (built.kind === "Call" && built.body) {
-      body = built.body;
-      // `model tiny = llama { ... }`: the block is the stage body and the source a plain name;
-      // `dataset d = alpaca("x") { ... }`: the source is the call without its block.
-      const { body: _body, ...callHead } = built;
-      source = built.parenthesized ? { ...callHead, span: head! } : built.callee;
-    } else {
-      source = built;
-    }
-    const node: A.StageDecl = {
-      kind: "Stage",
-      stageKind,
-      keywordSpan: keywordSpan!,
-      name,
-      source,
-      body,
-      span: this.nodeSpan(mark),
-    };
-    if (recovered) node.recovered = true;
-    return node;
-  }
-
-  private exportNode(
-    mark: number,
-    target: A.Reference | undefined,
-    destination: A.StringLiteral | undefined,
-    body: A.Block | undefined,
-    recovered: boolean,
-  ): A.ExportDecl {
-    const node: A.ExportDecl = {
-      kind: "Export",
-      target: target ?? this.missingReference(),
-      destination: destination ?? this.missingString(),
-      body,
-      span: this.nodeSpan(mark),
-    };
-    if (recovered) node.recovered = true;
-    return node;
-  }
-
-  private missingReference(): A.Reference {
-    return {
-      kind: "Reference",
-      parts: [this.placeholderIdentifier()],
-      span: this.here(),
-      recovered: true,
-    };
-  }
-
-  private blockNode(
-    mark: number,
-    entries: A.Entry[],
-    closing: IToken | undefined,
-    recovered: boolean,
-  ): A.Block {
-    const node: A.Block = { kind: "Block", entries, span: this.nodeSpan(mark) };
-    if (recovered || !closing || closing.isInsertedInRecovery) node.recovered = true;
-    return node;
-  }
-
-  private entryNode(
-    mark: number,
-    anchor: number,
-    form: EntryForm,
-    name: A.Identifier | undefined,
-    value: A.Expression | undefined,
-    body: A.Block | undefined,
-    recovered: boolean,
-  ): A.Entry | undefined {
-    const span = this.nodeSpan(mark, anchor);
-    let node: A.Entry;
-    switch (form) {
-      case EntryForm.Require:
-        node = { kind: "Requirement", condition: value ?? this.missingExpression(), span };
-        break;
-      case EntryForm.Property:
-        node = { kind: "Property", key: name!, value: value ?? this.missingExpression(), span };
-        break;
-      case EntryForm.SubBlock:
-        node = { kind: "SubBlock", name: name!, body: body ?? this.missingBlock(), span };
-        break;
-      case EntryForm.When:
-        node = { kind: "Rule", outcome: name!, condition: value ?? this.missingExpression(), span };
-        break;
-      case EntryForm.Otherwise:
-        node = { kind: "Rule", outcome: name!, span };
-        break;
-      default:
-        if (name === undefined) return undefined;
-        // The name was read, then nothing that can follow it.
-        return { kind: "Rule", outcome: name, span, recovered: true };
-    }
-    if (recovered) node.recovered = true;
-    return node;
-  }
-
-  private expressionNode(
-    first: A.Expression | undefined,
-    firstNots: Span[] | undefined,
-    rest: Operand[] | undefined,
-    operators: string[] | undefined,
-  ): A.Expression {
-    if (first === undefined) return this.missingExpression();
-    if (firstNots === undefined && rest === undefined) return first;
-    if (this.RECORDING_PHASE) return first;
-    const operands: Operand[] = [{ nots: firstNots, value: first }];
-    if (rest !== undefined) operands.push(...rest);
-    return precedence(operands, operators ?? [], (a, b) => this.join(a, b));
-  }
-
-  private numberLiteral(token: IToken): A.NumberLiteral {
-    const span = this.tokenSpan(token);
-    const match = NUMBER.exec(token.image);
-    const digits = match ? match[1].replace(/_/g, "") : token.image;
-    const unit = match?.[2];
-    const node: A.NumberLiteral = { kind: "Number", value: Number(digits), raw: token.image, span };
-    if (unit) node.unit = unit;
-    return node;
-  }
-
-  private booleanLiteral(token: IToken, value: boolean): A.BooleanLiteral {
-    return { kind: "Boolean", value, span: this.tokenSpan(token) };
-  }
-
-  private mapNode(body: A.Block): A.MapExpression {
-    return { kind: "Map", body, span: body.span };
-  }
-
-  private stringNode(token: IToken): A.StringLiteral {
-    if (token.tokenType === T.TripleString) {
-      return {
-        kind: "String",
-        value: decodeTripleQuoted(token.image),
-        raw: token.image,
-        multiline: true,
-        span: this.tokenSpan(token),
-      };
-    }
-    if (token.isInsertedInRecovery) return this.missingString();
-    const unterminated = token.tokenType === T.UnterminatedString;
-    const span = this.tokenSpan(token);
-    const body = unterminated ? token.image.slice(1) : token.image.slice(1, -1);
-    const { value, problems } = decodeEscapes(body, 1);
-    for (const p of problems) {
-      this.valueReports.push({
-        code: "PW1003",
-        severity: "error",
-        span: this.span(span.start + p.offset, span.start + p.offset + p.length),
-        message: `unknown escape sequence \`${p.sequence}\``,
-        hint: 'valid escapes: \\n \\t \\r \\0 \\" \\\\ \\u{hex}; use a """triple-quoted""" string for raw text',
-      });
-    }
-    if (unterminated) {
-      this.valueReports.push({
-        code: "PW1002",
-        severity: "error",
-        span,
-        message: "unterminated string",
-        hint: 'close it with `"` on the same line, or use """triple quotes""" for text over several lines',
-      });
-      return { kind: "String", value, raw: token.image, multiline: false, span, recovered: true };
-    }
-    return { kind: "String", value, raw: token.image, multiline: false, span };
-  }
-
-  private listNode(mark: number, items: A.Expression[], recovered: boolean): A.ListExpression {
-    const node: A.ListExpression = { kind: "List", items, span: this.nodeSpan(mark) };
-    if (recovered) node.recovered = true;
-    return node;
-  }
-
-  private referenceNode(mark: number, parts: A.Identifier[]): A.Reference {
-    if (parts.length === 0) parts.push(this.placeholderIdentifier());
-    const node: A.Reference = { kind: "Reference", parts, span: this.nodeSpan(mark) };
-    if (parts.some((p) => p.recovered)) node.recovered = true;
-    return node;
-  }
-
-  private referenceOrCallNode(
-    mark: number,
-    ids: A.Identifier[],
-    call: CallParts | undefined,
-    body: A.Block | undefined,
-  ): A.Reference | A.Call {
-    if (ids.length === 0) ids.push(this.placeholderIdentifier());
-    const callee: A.Reference = {
-      kind: "Reference",
-      parts: ids,
-      span: ids.length === 1 ? ids[0].span : this.join(ids[0].span, ids[ids.length - 1].span),
-    };
-    for (const part of ids) if (part.recovered) callee.recovered = true;
-    if (call === undefined && body === undefined) {
-      this.lastHead = callee.span;
-      return callee;
-    }
-    if (this.RECORDING_PHASE) return callee;
-    this.lastHead = call?.rparenSpan ? this.join(callee.span, call.rparenSpan) : callee.span;
-    const node: A.Call = {
-      kind: "Call",
-      callee,
-      args: call?.args ?? [],
-      parenthesized: call !== undefined,
-      body,
-      span: this.nodeSpan(mark),
-    };
-    if (call !== undefined && (!call.rparen || call.rparen.isInsertedInRecovery))
-      node.recovered = true;
-    return node;
-  }
-
-  private argumentNode(
-    mark: number,
-    name: A.Identifier | undefined,
-    value: A.Expression | undefined,
-  ): A.Argument {
-    value ??= this.missingExpression();
-    const span = this.nodeSpan(mark);
-    return name ? { kind: "Argument", name, value, span } : { kind: "Argument", value, span };
-  }
 }
-
-const enum EntryForm {
-  None,
-  Require,
-  Property,
-  SubBlock,
-  When,
-  Otherwise,
-}
-
-/** An argument list: `(`, the arguments, `)` (inserted or missing after an error). */
-interface CallParts {
-  lparen: IToken;
-  rparen: IToken | undefined;
-  rparenSpan: Span | undefined;
-  args: A.Argument[];
-}
-
-const NUMBER = /^(-?[\d_]+(?:\.\d+)?(?:[eE][+-]?\d+)?)([A-Za-z]+|%)?$/;
 
 let instance: AstParser | undefined;
 

@@ -218,7 +218,12 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
     // Recovery at top level reports "expected end of file": really, not a declaration.
     return notADeclaration(token, text, file);
   }
-  if (rule === "entry" && err.name === "NoViableAltException" && previous && tokenIsName(previous)) {
+  if (
+    rule === "entry" &&
+    err.name === "NoViableAltException" &&
+    previous &&
+    tokenIsName(previous)
+  ) {
     // `rank 16`: the name was read, then nothing that can follow a name in a block.
     return {
       code: "PW1011",
@@ -229,7 +234,9 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
     };
   }
   const blockEntryExpected =
-    (err.name === "MismatchedTokenException" && rule === "block" && err.message.startsWith("expected `}`")) ||
+    (err.name === "MismatchedTokenException" &&
+      rule === "block" &&
+      err.message.startsWith("expected `}`")) ||
     rule === "entry";
   if (blockEntryExpected && tokenIsName(token)) {
     return {
@@ -240,7 +247,11 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
       hint: `write \`${token.image}: value\`, or \`${token.image} { ... }\` for a block`,
     };
   }
-  if (err.name === "MismatchedTokenException" && rule === "block" && err.message.startsWith("expected `}`")) {
+  if (
+    err.name === "MismatchedTokenException" &&
+    rule === "block" &&
+    err.message.startsWith("expected `}`")
+  ) {
     return {
       code: "PW1010",
       severity: "error",
@@ -281,7 +292,9 @@ function syntaxDiagnostic(err: IRecognitionException, text: string, file: string
 }
 
 function tokenIsName(token: IToken): boolean {
-  return token.tokenType === T.Identifier || (token.tokenType.CATEGORIES ?? []).includes(T.Identifier);
+  return (
+    token.tokenType === T.Identifier || (token.tokenType.CATEGORIES ?? []).includes(T.Identifier)
+  );
 }
 
 function mismatchHint(message: string, token: IToken): string | undefined {

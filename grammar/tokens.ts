@@ -43,8 +43,12 @@ export const StageKeyword = createToken({
   label: "a stage kind",
 });
 
-/** Every binary operator; the parser reads them flat and cst-to-ast applies precedence. */
-export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+/** Every binary operator; the parser reads them flat and `precedence.ts` applies precedence. */
+export const BinaryOperator = createToken({
+  name: "BinaryOperator",
+  pattern: Lexer.NA,
+  label: "an operator",
+});
 
 /**
  * A keyword. Declaration keywords (`pipeline`, `export`, stage kinds) are also Identifiers, so
@@ -117,10 +121,19 @@ export const RBracket = createToken({ name: "RBracket", pattern: "]", label: "`]
 export const Colon = createToken({ name: "Colon", pattern: ":", label: "`:`" });
 export const Comma = createToken({ name: "Comma", pattern: ",", label: "`,`" });
 export const Semicolon = createToken({ name: "Semicolon", pattern: ";", label: "`;`" });
-export const DotDot = createToken({ name: "DotDot", pattern: "..", label: "`..`", categories: [BinaryOperator] });
+export const DotDot = createToken({
+  name: "DotDot",
+  pattern: "..",
+  label: "`..`",
+  categories: [BinaryOperator],
+});
 export const Dot = createToken({ name: "Dot", pattern: ".", label: "`.`" });
 
-export const Comparison = createToken({ name: "Comparison", pattern: Lexer.NA, categories: [BinaryOperator] });
+export const Comparison = createToken({
+  name: "Comparison",
+  pattern: Lexer.NA,
+  categories: [BinaryOperator],
+});
 export const GreaterEqual = createToken({
   name: "GreaterEqual",
   pattern: ">=",
@@ -228,7 +241,8 @@ export const KEYWORD_WORDS: string[] = [
  * Grammar validations (ambiguities, unreachable tokens) are a development-time check: they run
  * under the test suite and are skipped in the shipped CLI, where they cost ~40% of start-up.
  */
-export const VALIDATE_GRAMMAR = Boolean(process.env.VITEST) || process.env.PIPE_VALIDATE_GRAMMAR === "1";
+export const VALIDATE_GRAMMAR =
+  Boolean(process.env.VITEST) || process.env.PIPE_VALIDATE_GRAMMAR === "1";
 
 // Tokens carry offsets only (start and end, for node spans): line:col comes from
 // compiler/diagnostics/source-map.ts, and tracking lines in the lexer doubled its time.
