@@ -1,8 +1,15 @@
 /**
  * The detection end to end (seed chapters 4.2 and 5) on the synthetic defect data:
  *
- *   npx tsx scripts/train-defects.ts --out out/defects [--seed 42] [--train 800] [--val 100]
- *        [--imgsz 128] [--epochs 40] [--batch 8] [--lr0 0.01] [--time-limit 660] [--resume] [--augment light|full]
+ *   npx tsx scripts/train-defects.ts [--out out/defects] [--seed 42] [--train 600] [--val 100]
+ *        [--imgsz 128] [--epochs 12] [--batch 8] [--lr0 0.01] [--time-limit 750] [--resume]
+ *        [--width-preset tiny|small|n] [--augment light|full] [--targets hard|aligned]
+ *        [--max-defects 6] [--defect-free 0.05]
+ *
+ * Defaults are the recipe measured to reach mAP50 ≈ 0.8 on lavapipe (2 CPU cores) in under
+ * 15 minutes: the "small" detector at 128 px, batch 8, AdamW lr0 0.01, hard class targets,
+ * light augmentation, 600 fresh training images with up to 6 defects each, and a 750 s training
+ * budget that fits the epoch count (≤ 12) and its lr schedule to the machine's speed.
  *
  * 1. generate the dataset (seeded, YOLO layout)      out/data/
  * 2. train the detector (progress on stderr)         out/train/ (weights/best, weights/last, checkpoint, metrics.jsonl)
@@ -35,8 +42,10 @@ import { inspectImages } from "../runtime/inspect/run-inspection.js";
 import { defaultSeverityMap } from "../runtime/inspect/severity.js";
 import { formatSummaryTable } from "../runtime/inspect/summary.js";
 
-const USAGE = `usage: npx tsx scripts/train-defects.ts [--out out/defects] [--seed 42] [--train 800] [--val 100]
-       [--imgsz 128] [--epochs 40] [--batch 8] [--lr0 0.01] [--time-limit 660] [--resume] [--width-preset tiny|n] [--augment light|full]`;
+const USAGE = `usage: npx tsx scripts/train-defects.ts [--out out/defects] [--seed 42] [--train 600] [--val 100]
+       [--imgsz 128] [--epochs 12] [--batch 8] [--lr0 0.01] [--time-limit 750] [--resume]
+       [--width-preset tiny|small|n] [--augment light|full] [--targets hard|aligned]
+       [--max-defects 6] [--defect-free 0.05]`;
 
 /** Sizes that train on a CPU adapter (lavapipe) in minutes; "n" is YOLOv8n's width 0.25. */
 const PRESETS = {
@@ -132,16 +141,16 @@ async function main(): Promise<number> {
   const out = resolve(args.out ?? "out/defects");
   const seed = num("seed", args.seed, 42);
   const imgsz = num("imgsz", args.imgsz, 128);
-  const preset = (args["width-preset"] ?? "tiny") as keyof typeof PRESETS;
+  const preset = (args["width-preset"] ?? "small") as keyof typeof PRESETS;
   if (!PRESETS[preset])
     throw new Error(`--width-preset must be tiny, small or n, got \`${preset}\``);
-  const targets = (args.targets ?? "aligned") as "aligned" | "hard";
+  const targets = (args.targets ?? "hard") as "aligned" | "hard";
   if (targets !== "aligned" && targets !== "hard")
     throw new Error(`--targets must be aligned or hard, got \`${targets}\``);
   const augment = (args.augment ?? "light") as keyof typeof AUGMENT;
   if (!AUGMENT[augment]) throw new Error(`--augment must be light or full, got \`${augment}\``);
-  const timeLimit =
-    args["time-limit"] !== undefined ? num("time-limit", args["time-limit"], 0, false) : undefined;
+  // 0 turns the budget off.
+  const timeLimit = num("time-limit", args["time-limit"], 750, false) || undefined;
   const load0 = loadavg();
   const started = performance.now();
   const phase: Record<string, number> = {};
@@ -156,11 +165,11 @@ async function main(): Promise<number> {
   const gen = await generateDefectDataset({
     outDir: dataDir,
     seed,
-    train: num("train", args.train, 800),
+    train: num("train", args.train, 600),
     val: num("val", args.val, 100),
     imgsz,
-    maxDefects: num("max-defects", args["max-defects"], 4),
-    defectFreeFraction: num("defect-free", args["defect-free"], 0.15, false),
+    maxDefects: num("max-defects", args["max-defects"], 6),
+    defectFreeFraction: num("defect-free", args["defect-free"], 0.05, false),
   });
   const yaml = loadDatasetYaml(gen.yamlPath);
   const train = await scanSplit(yaml.train, { nc: yaml.nc, split: "train" });
@@ -187,7 +196,7 @@ async function main(): Promise<number> {
     resume: Boolean(args.resume),
     timeLimitSeconds: timeLimit,
     settings: {
-      epochs: num("epochs", args.epochs, 40),
+      epochs: num("epochs", args.epochs, 12),
       batch: num("batch", args.batch, 8),
       lr0: num("lr0", args.lr0, 0.01, false),
       lrf: 0.05,

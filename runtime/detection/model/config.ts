@@ -20,6 +20,7 @@ export interface DetectorModelConfig {
   names: string[];
   /** Square input side, a multiple of 32. */
   imgsz: number;
+  /** The multiples the sizes were derived from (informational when sizes were given explicitly). */
   widthMultiple: number;
   depthMultiple: number;
   maxChannels: number;

@@ -33,6 +33,8 @@ export interface CheckpointProgress {
   bestEpoch: number;
   /** Epochs since the best fitness (early stopping). */
   epochsWithoutImprovement: number;
+  /** The epoch count in force when a time limit has fitted it (else the setting). */
+  epochs?: number;
   /** The last validation summary, if any. */
   lastMetrics?: Record<string, number>;
 }

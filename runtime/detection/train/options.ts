@@ -39,7 +39,12 @@ export interface TrainSettings {
   boxGain: number;
   clsGain: number;
   l1Gain: number;
-  /** Class targets of positive anchors (see loss.ts): "aligned" (Ultralytics) or "hard". */
+  /**
+   * Class targets of positive anchors (see loss.ts): "hard" (default: 1, so confidence rises
+   * fast on the short schedules a CPU adapter affords — measured 0.415 vs 0.043 mAP50 after the
+   * same 200 steps on the defect data) or "aligned" (Ultralytics' IoU-aware soft targets, for
+   * long schedules).
+   */
   clsTargets: "aligned" | "hard";
 }
 
@@ -62,7 +67,7 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   boxGain: 7.5,
   clsGain: 0.5,
   l1Gain: 1.5,
-  clsTargets: "aligned",
+  clsTargets: "hard",
 };
 
 export type TrainSettingsInput = Partial<Omit<TrainSettings, "augment">> & {

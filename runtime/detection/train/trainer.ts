@@ -92,8 +92,10 @@ export interface TrainDetectorOptions {
   /** Stop (as if killed) after this many optimiser steps in this call. */
   stopAfterSteps?: number;
   /**
-   * Wall-clock budget for this call in seconds: training ends (validated, saved) after the
-   * epoch at which another epoch would not fit. The lr schedule keeps its epoch count.
+   * Wall-clock budget for this call in seconds (Ultralytics' `time`): after every epoch the
+   * number of epochs is re-estimated from the mean epoch time so that training — with its lr
+   * schedule and mosaic closing fitted to that count — ends within the budget; `epochs` stays
+   * the upper bound.
    */
   timeLimitSeconds?: number;
   valStyle?: "ultralytics" | "coco";
@@ -108,7 +110,7 @@ export interface TrainResult {
   epochsCompleted: number;
   globalStep: number;
   stoppedEarly: boolean;
-  /** Ended by `timeLimitSeconds` before the last epoch. */
+  /** `timeLimitSeconds` fitted the run to fewer epochs than `epochs`. */
   stoppedByTime: boolean;
   interrupted: boolean;
   resumedFrom?: { epoch: number; step: number; globalStep: number };
@@ -257,12 +259,14 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
     o.val && o.val.length ? new DetectionDataset(o.val, { imgsz, augment: {} }) : undefined;
   const anchors = await anchorGrid(detector, imgsz);
   const stepsPerEpoch = Math.ceil(n / s.batch) - (n % s.batch === 1 ? 1 : 0);
-  const totalSteps = stepsPerEpoch * s.epochs;
+  // The epoch count in force: the setting, or what a time limit has fitted it to.
+  let epochs = progress.epochs ?? s.epochs;
+  const schedule = () => ({ ...s, epochs });
   const load = (i: number) => dataset.loadResized(i);
 
   const makeBatch = (order: readonly number[], epoch: number, step: number): StepBatch => {
     const rng = createRng(mixSeed(s.seed, epoch, step));
-    const augment = epoch >= s.epochs - s.closeMosaic ? { ...s.augment, mosaic: 0 } : s.augment;
+    const augment = epoch >= epochs - s.closeMosaic ? { ...s.augment, mosaic: 0 } : s.augment;
     const idx = order.slice(step * s.batch, Math.min(n, (step + 1) * s.batch));
     const samples = idx.map((i) => augmentSample(load, i, n, imgsz, rng, augment));
     const c = collateBatch(samples, imgsz);
@@ -307,13 +311,14 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
   let interrupted = false;
   let stoppedEarly = false;
   let stoppedByTime = false;
-  let lastTrainSeconds = 0;
+  let trainSecondsThisCall = 0;
+  let epochsThisCall = 0;
   let lastValSeconds = 0;
   let lastValidation: ValidationResult | undefined;
   let stepSeconds = 0;
   let epoch = progress.epoch;
   try {
-    for (; epoch < s.epochs && !interrupted && !stoppedEarly && !stoppedByTime; epoch++) {
+    for (; epoch < epochs && !interrupted && !stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const order = epochOrder(n, createRng(mixSeed(s.seed, epoch)));
       const startStep = epoch === progress.epoch ? progress.step : 0;
@@ -326,7 +331,7 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
           break;
         }
         const t0 = performance.now();
-        const lr = learningRate(s, epoch, step, stepsPerEpoch);
+        const lr = learningRate(schedule(), epoch, step, stepsPerEpoch);
         for (const opt of optimizers.values()) opt.lr = lr;
         const cur = next!;
         const r = await trainStep(detector, [...optimizers.values()], cur, anchors, {
@@ -352,15 +357,15 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
         sums.count++;
         o.onProgress?.({
           epoch: epoch + 1,
-          epochs: s.epochs,
+          epochs,
           step: step + 1,
           steps: stepsPerEpoch,
           globalStep: progress.globalStep,
-          totalSteps,
+          totalSteps: stepsPerEpoch * epochs,
           lr,
           ...r,
           imagesPerSecond: cur.size / dt,
-          etaSeconds: stepSeconds * (totalSteps - progress.globalStep),
+          etaSeconds: stepSeconds * (stepsPerEpoch * epochs - progress.globalStep),
         });
         if (progress.globalStep % s.logEvery === 0) {
           log({
@@ -395,14 +400,20 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
         cls: mean(sums.cls),
         l1: mean(sums.l1),
       };
-      lastTrainSeconds = (performance.now() - epochStart) / 1000;
-      const elapsed = (performance.now() - started) / 1000;
-      const timeUp =
-        o.timeLimitSeconds !== undefined &&
-        epoch + 1 < s.epochs &&
-        elapsed + lastValSeconds + lastTrainSeconds + lastValSeconds > o.timeLimitSeconds;
-      const last = epoch + 1 === s.epochs || timeUp;
-      if (timeUp) stoppedByTime = true;
+      trainSecondsThisCall += (performance.now() - epochStart) / 1000;
+      epochsThisCall++;
+      if (o.timeLimitSeconds !== undefined) {
+        // Fit the epoch count to the budget: mean epoch time (training, plus validation at its
+        // cadence), keeping one validation's time in reserve for the final one.
+        const elapsed = (performance.now() - started) / 1000;
+        const perEpoch = trainSecondsThisCall / epochsThisCall + lastValSeconds / s.evalEvery;
+        const room = Math.floor((o.timeLimitSeconds - elapsed - lastValSeconds) / perEpoch);
+        const fitted = Math.min(s.epochs, epoch + 1 + Math.max(0, room));
+        stoppedByTime = fitted < s.epochs;
+        epochs = fitted;
+        progress.epochs = epochs;
+      }
+      const last = epoch + 1 === epochs;
       let validation: EpochSummary["validation"];
       let improved = false;
       if (valDataset && ((epoch + 1) % s.evalEvery === 0 || last)) {
@@ -441,7 +452,7 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
       const values = await detector.values();
       const notes = {
         epoch: epoch + 1,
-        epochs: s.epochs,
+        epochs,
         globalStep: progress.globalStep,
         ...(validation ? { metrics: validation } : {}),
       };
@@ -470,7 +481,7 @@ export async function trainDetector(o: TrainDetectorOptions): Promise<TrainResul
       });
       o.onEpoch?.({
         epoch: epoch + 1,
-        epochs: s.epochs,
+        epochs,
         trainLoss,
         seconds,
         validation,

@@ -213,6 +213,27 @@ describe("detector training", () => {
     expect(steps(full)).toEqual([1, 2, 3, 4]);
   });
 
+  it("fits the epoch count to a time limit (and says so)", async () => {
+    const dir = tempDir("train-time");
+    const r = await trainDetector({
+      backend,
+      config: tinyConfig(32),
+      train,
+      outDir: dir,
+      settings: { epochs: 5, batch: 2, seed: 1 },
+      timeLimitSeconds: 0.01,
+    });
+    r.detector.dispose();
+    expect(r).toMatchObject({ epochsCompleted: 1, globalStep: 2, stoppedByTime: true });
+    const epochs = readFileSync(join(dir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === "epoch");
+    expect(epochs).toHaveLength(1);
+    expect(readCheckpoint(join(dir, "checkpoint.safetensors")).meta.progress.epochs).toBe(1);
+  });
+
   it("refuses to resume a checkpoint made with other settings", async () => {
     const config = tinyConfig(32);
     const dir = tempDir("train-mismatch");
