@@ -4,5 +4,11 @@ import { runCli } from "./main.js";
 
 const code = await runCli(process.argv.slice(2), processIo());
 process.exitCode = code;
-// Dawn keeps threads alive; exit explicitly once output is flushed.
-process.stdout.write("", () => process.exit(code));
+
+// Writes to a pipe are asynchronous: wait until both streams have handed everything to the
+// OS before exiting, or a long diagnostic listing would be cut off. Exit explicitly because
+// Dawn keeps threads alive.
+const drained = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => stream.write("", () => resolve()));
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+process.exit(code);

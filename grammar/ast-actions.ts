@@ -53,6 +53,26 @@ export abstract class AstActions extends EmbeddedActionsParser {
   protected lastNots: Span[] | undefined = undefined;
   protected lastHead: Span | undefined = undefined;
 
+  // State of the rules being read that their shared closures (built once, see `ast-parser.ts`)
+  // write, and that a failing rule's partial node is built from.
+  /** What the `entry` rules being read have found so far, by nesting depth. */
+  protected entryDepth = 0;
+  protected entryForms: EntryFormCode[] = [];
+  protected entryNames: (A.Identifier | undefined)[] = [];
+
+  /** The operators and later operands of the `expression`s being read, by nesting depth. */
+  protected expressionDepth = 0;
+  protected expressionOperators: (string[] | undefined)[] = [];
+  protected expressionOperands: (Operand[] | undefined)[] = [];
+  /** The spans of the `not`s the current `unary` has read (its MANY keeps no per-call state). */
+  protected readNots: Span[] | undefined = undefined;
+  /** The expression inside the parentheses of the `primary` being read. */
+  protected parenInner: A.Expression | undefined = undefined;
+  /** The parts of the dotted name being read. */
+  protected readParts: A.Identifier[] = [];
+  /** What the innermost argument list that failed had read. */
+  protected partialCall: CallParts | undefined = undefined;
+
   /** Every rule's config: on re-sync, Chevrotain returns the rule's partial result. */
   protected readonly recovery = {
     recoveryValueFunc: (): never => {
@@ -84,6 +104,16 @@ export abstract class AstActions extends EmbeddedActionsParser {
     this.failedValue = undefined;
     this.lastNots = undefined;
     this.lastHead = undefined;
+    this.entryDepth = 0;
+    this.entryForms = [];
+    this.entryNames = [];
+    this.expressionDepth = 0;
+    this.expressionOperators = [];
+    this.expressionOperands = [];
+    this.readNots = undefined;
+    this.parenInner = undefined;
+    this.readParts = [];
+    this.partialCall = undefined;
   }
 
   /** The value diagnostics found since the last call. */
@@ -439,6 +469,123 @@ export abstract class AstActions extends EmbeddedActionsParser {
     value ??= this.missingExpression();
     const span = this.nodeSpan(mark);
     return name ? { kind: "Argument", name, value, span } : { kind: "Argument", value, span };
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+  // Node building sits in methods with few parameters, not in the rules: deeply nested input
+  // recurses through the rules, and smaller rule frames let it nest deeper.
+
+  protected entryRead(
+    mark: number,
+    anchor: number,
+    depth: number,
+    result: A.Expression | A.Block | undefined,
+  ): A.Entry | undefined {
+    const form = this.entryForms[depth] as EntryFormCode; // (set by the alternatives)
+    const name = this.entryNames[depth];
+    if (form === EntryForm.SubBlock)
+      return this.entryNode(mark, anchor, form, name, undefined, result as A.Block, false);
+    const value = result as A.Expression | undefined;
+    return this.entryNode(mark, anchor, form, name, value, undefined, false);
+  }
+
+  protected expressionRead(
+    depth: number,
+    first: A.Expression,
+    firstNots: Span[] | undefined,
+  ): A.Expression {
+    const operands = this.expressionOperands[depth];
+    return this.expressionNode(first, firstNots, operands, this.expressionOperators[depth]);
+  }
+
+  // ---- partial results ---------------------------------------------------------------------
+  // A failing rule's `catch` calls one of these: each builds the partial node, leaves it with
+  // `fail()` and returns the error to rethrow.
+
+  protected blockFailed(e: unknown, mark: number, entries: A.Entry[]): unknown {
+    if (this.takeFailed() === "entry" && this.failedValue !== undefined) {
+      entries.push(this.failedValue as A.Entry);
+    }
+    this.fail("block", this.blockNode(mark, entries, undefined, true));
+    return e;
+  }
+
+  protected entryFailed(e: unknown, mark: number, anchor: number, depth: number): unknown {
+    this.entryDepth = depth;
+    const failed = this.takeFailed();
+    let value: A.Expression | undefined;
+    let body: A.Block | undefined;
+    if (failed === "expression") value = this.failedValue as A.Expression;
+    else if (failed === "block") body = this.failedValue as A.Block;
+    const form = this.entryForms[depth];
+    const node = this.entryNode(mark, anchor, form, this.entryNames[depth], value, body, true);
+    this.fail("entry", node);
+    return e;
+  }
+
+  protected expressionFailed(
+    e: unknown,
+    depth: number,
+    first: A.Expression | undefined,
+    firstNots: Span[] | undefined,
+  ): unknown {
+    this.expressionDepth = depth;
+    if (this.takeFailed() === "unary") {
+      const operand = { nots: this.lastNots, value: this.failedValue as A.Expression };
+      if (first === undefined) {
+        first = operand.value;
+        firstNots = operand.nots;
+      } else (this.expressionOperands[depth] ??= []).push(operand);
+    }
+    const operands = this.expressionOperands[depth];
+    const node = this.expressionNode(first, firstNots, operands, this.expressionOperators[depth]);
+    this.fail("expression", node);
+    return e;
+  }
+
+  /** `nots` is null when the error came while reading the `not`s. */
+  protected unaryFailed(e: unknown, nots: Span[] | undefined | null): unknown {
+    let value: A.Expression | undefined;
+    if (this.takeFailed() === "primary") value = this.failedValue as A.Expression;
+    this.lastNots = nots === null ? this.readNots : nots;
+    this.fail("unary", value ?? this.missingExpression());
+    return e;
+  }
+
+  protected primaryFailed(e: unknown): unknown {
+    const failed = this.takeFailed();
+    let value: A.Expression | undefined = this.parenInner;
+    if (failed === "block") value = this.mapNode(this.failedValue as A.Block);
+    else if (failed !== undefined) value = this.failedValue as A.Expression;
+    this.fail("primary", value ?? this.missingExpression());
+    return e;
+  }
+
+  protected listFailed(e: unknown, mark: number, items: A.Expression[]): unknown {
+    if (this.takeFailed() === "expression") items.push(this.failedValue as A.Expression);
+    this.fail("list", this.listNode(mark, items, true));
+    return e;
+  }
+
+  protected referenceOrCallFailed(
+    e: unknown,
+    mark: number,
+    ids: A.Identifier[],
+    call: CallParts | undefined,
+  ): unknown {
+    let body: A.Block | undefined;
+    const failed = this.takeFailed();
+    if (failed === "argument") call!.args.push(this.failedValue as A.Argument);
+    else if (failed === "block") body = this.failedValue as A.Block;
+    this.fail("referenceOrCall", this.referenceOrCallNode(mark, ids, call, body));
+    return e;
+  }
+
+  protected argumentFailed(e: unknown, mark: number, name: A.Identifier | undefined): unknown {
+    let value: A.Expression | undefined;
+    if (this.takeFailed() === "expression") value = this.failedValue as A.Expression;
+    this.fail("argument", this.argumentNode(mark, name, value));
+    return e;
   }
 }
 

@@ -38,9 +38,8 @@
  * nest (`entry`, `expression`).
  */
 import type { IToken } from "chevrotain";
-import { AstActions, EntryForm, type CallParts, type EntryFormCode } from "./ast-actions.js";
+import { AstActions, EntryForm, type CallParts } from "./ast-actions.js";
 import type * as A from "./ast.js";
-import type { Operand } from "./precedence.js";
 import * as T from "./tokens.js";
 import type { Span } from "../compiler/diagnostics/diagnostic.js";
 
@@ -48,20 +47,6 @@ export class AstParser extends AstActions {
   constructor() {
     super();
     this.performSelfAnalysis();
-  }
-
-  override begin(fileName: string, tokenCount: number): void {
-    super.begin(fileName, tokenCount);
-    this.entryDepth = 0;
-    this.entryForms = [];
-    this.entryNames = [];
-    this.expressionDepth = 0;
-    this.expressionOperators = [];
-    this.expressionOperands = [];
-    this.readNots = undefined;
-    this.parenInner = undefined;
-    this.readParts = [];
-    this.partialCall = undefined;
   }
 
   // ---- grammar -------------------------------------------------------------------------------
@@ -208,21 +193,12 @@ export class AstParser extends AstActions {
         });
         closing = this.take(this.CONSUME(T.RCurly));
       } catch (e) {
-        if (this.takeFailed() === "entry" && this.failedValue !== undefined) {
-          entries.push(this.failedValue as A.Entry);
-        }
-        this.fail("block", this.blockNode(mark, entries, undefined, true));
-        throw e;
+        throw this.blockFailed(e, mark, entries);
       }
       return this.blockNode(mark, entries, closing, false);
     },
     this.recovery,
   );
-
-  /** What the `entry` rules being read have found so far, by nesting depth. */
-  private entryDepth = 0;
-  private entryForms: EntryFormCode[] = [];
-  private entryNames: (A.Identifier | undefined)[] = [];
 
   private readonly entryAlternatives = [
     {
@@ -285,48 +261,14 @@ export class AstParser extends AstActions {
       try {
         result = this.OR(this.entryAlternatives);
       } catch (e) {
-        const failed = this.takeFailed();
-        let value: A.Expression | undefined;
-        let body: A.Block | undefined;
-        if (failed === "expression") value = this.failedValue as A.Expression;
-        else if (failed === "block") body = this.failedValue as A.Block;
-        const node = this.entryNode(
-          mark,
-          anchor,
-          this.entryForms[depth],
-          this.entryNames[depth],
-          value,
-          body,
-          true,
-        );
-        this.fail("entry", node);
-        throw e;
-      } finally {
-        this.entryDepth = depth;
+        throw this.entryFailed(e, mark, anchor, depth);
       }
-      const form = this.entryForms[depth] as EntryFormCode; // (set by the alternatives)
-      const name = this.entryNames[depth];
-      if (form === EntryForm.SubBlock)
-        return this.entryNode(mark, anchor, form, name, undefined, result as A.Block, false);
-      return this.entryNode(
-        mark,
-        anchor,
-        form,
-        name,
-        result as A.Expression | undefined,
-        undefined,
-        false,
-      );
+      this.entryDepth = depth;
+      return this.entryRead(mark, anchor, depth, result);
     },
     this.recovery,
   );
 
-  // Operators are parsed flat (operand (op operand)*) and precedence is applied when building
-  // the node: one rule level instead of one per precedence level.
-  /** The operators and later operands of the `expression`s being read, by nesting depth. */
-  private expressionDepth = 0;
-  private expressionOperators: (string[] | undefined)[] = [];
-  private expressionOperands: (Operand[] | undefined)[] = [];
   private readonly readOperation = () => {
     const depth = this.expressionDepth - 1;
     (this.expressionOperators[depth] ??= []).push(this.take(this.CONSUME(T.BinaryOperator)).image);
@@ -334,6 +276,8 @@ export class AstParser extends AstActions {
     (this.expressionOperands[depth] ??= []).push({ nots: this.lastNots, value });
   };
 
+  // Operators are parsed flat (operand (op operand)*) and precedence is applied when building
+  // the node (`precedence.ts`): one rule level instead of one per precedence level.
   expression = this.RULE(
     "expression",
     (): A.Expression => {
@@ -347,36 +291,14 @@ export class AstParser extends AstActions {
         firstNots = this.lastNots;
         this.MANY(this.readOperation);
       } catch (e) {
-        if (this.takeFailed() === "unary") {
-          const operand = { nots: this.lastNots, value: this.failedValue as A.Expression };
-          if (first === undefined) {
-            first = operand.value;
-            firstNots = operand.nots;
-          } else (this.expressionOperands[depth] ??= []).push(operand);
-        }
-        const node = this.expressionNode(
-          first,
-          firstNots,
-          this.expressionOperands[depth],
-          this.expressionOperators[depth],
-        );
-        this.fail("expression", node);
-        throw e;
-      } finally {
-        this.expressionDepth = depth;
+        throw this.expressionFailed(e, depth, first, firstNots);
       }
-      return this.expressionNode(
-        first,
-        firstNots,
-        this.expressionOperands[depth],
-        this.expressionOperators[depth],
-      );
+      this.expressionDepth = depth;
+      return this.expressionRead(depth, first, firstNots);
     },
     this.recovery,
   );
 
-  /** The spans of the `not`s the current `unary` has read (its MANY keeps no per-call state). */
-  private readNots: Span[] | undefined = undefined;
   private readonly readNot = () => {
     (this.readNots ??= []).push(this.tokenSpan(this.take(this.CONSUME(T.Not))));
   };
@@ -392,20 +314,13 @@ export class AstParser extends AstActions {
         nots = this.readNots;
         value = this.SUBRULE(this.primary);
       } catch (e) {
-        if (nots === null) nots = this.readNots;
-        if (this.takeFailed() === "primary") value = this.failedValue as A.Expression;
-        this.lastNots = nots;
-        this.fail("unary", value ?? this.missingExpression());
-        throw e;
+        throw this.unaryFailed(e, nots);
       }
       this.lastNots = nots;
       return value;
     },
     this.recovery,
   );
-
-  /** The expression inside the parentheses of the `primary` being read. */
-  private parenInner: A.Expression | undefined = undefined;
 
   // The alternatives are built once (they keep no per-call state): building eight closures on
   // every value was a measurable part of the parse.
@@ -435,12 +350,7 @@ export class AstParser extends AstActions {
       try {
         return this.OR(this.primaryAlternatives);
       } catch (e) {
-        const failed = this.takeFailed();
-        let value: A.Expression | undefined = this.parenInner;
-        if (failed === "block") value = this.mapNode(this.failedValue as A.Block);
-        else if (failed !== undefined) value = this.failedValue as A.Expression;
-        this.fail("primary", value ?? this.missingExpression());
-        throw e;
+        throw this.primaryFailed(e);
       }
     },
     this.recovery,
@@ -485,9 +395,7 @@ export class AstParser extends AstActions {
         });
         this.take(this.CONSUME(T.RBracket));
       } catch (e) {
-        if (this.takeFailed() === "expression") items.push(this.failedValue as A.Expression);
-        this.fail("list", this.listNode(mark, items, true));
-        throw e;
+        throw this.listFailed(e, mark, items);
       }
       return this.listNode(mark, items, false);
     },
@@ -517,14 +425,10 @@ export class AstParser extends AstActions {
 
   // The repetitions and options below keep no per-call state in closures (a reference or call
   // is read for most values): the parts being read go through fields.
-  /** The parts of the dotted name being read. */
-  private readParts: A.Identifier[] = [];
   private readonly readDottedPart = () => {
     this.take(this.CONSUME(T.Dot));
     this.readParts.push(this.identifier(this.take(this.CONSUME2(T.Identifier))));
   };
-  /** What the innermost argument list that failed had read. */
-  private partialCall: CallParts | undefined = undefined;
   private readonly readArguments = (): CallParts => {
     const call: CallParts = {
       lparen: this.take(this.CONSUME(T.LParen)),
@@ -569,12 +473,7 @@ export class AstParser extends AstActions {
         readingArguments = false;
         body = this.OPTION3(this.readBlock);
       } catch (e) {
-        if (readingArguments) call = this.partialCall;
-        const failed = this.takeFailed();
-        if (failed === "argument") call!.args.push(this.failedValue as A.Argument);
-        else if (failed === "block") body = this.failedValue as A.Block;
-        this.fail("referenceOrCall", this.referenceOrCallNode(mark, ids, call, body));
-        throw e;
+        throw this.referenceOrCallFailed(e, mark, ids, readingArguments ? this.partialCall : call);
       }
       return this.referenceOrCallNode(mark, ids, call, body);
     },
@@ -597,9 +496,7 @@ export class AstParser extends AstActions {
         });
         value = this.SUBRULE(this.expression);
       } catch (e) {
-        if (this.takeFailed() === "expression") value = this.failedValue as A.Expression;
-        this.fail("argument", this.argumentNode(mark, name, value));
-        throw e;
+        throw this.argumentFailed(e, mark, name);
       }
       return this.argumentNode(mark, name, value);
     },

@@ -1,5 +1,7 @@
 /** The real executable: colours only on a TTY or with FORCE_COLOR, NO_COLOR honoured. */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -25,5 +27,19 @@ describe("bin/pipe.js", () => {
   it("colours with FORCE_COLOR, and NO_COLOR wins", () => {
     expect(pipe(["check", bad], { FORCE_COLOR: "1" }).err).toContain("\x1b[1;31m");
     expect(pipe(["check", bad], { FORCE_COLOR: "1", NO_COLOR: "1" }).err).not.toContain("\x1b[");
+  });
+});
+
+describe("bin/pipe.js output to a pipe", () => {
+  it("is never cut off at exit (a long listing arrives whole)", () => {
+    const many = Array.from({ length: 300 }, (_, i) => `model m${i} = llama("missing-${i}")`).join(
+      "\n",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "pipe-bin-"));
+    const file = join(dir, "many.pipe");
+    writeFileSync(file, many + "\n");
+    const r = pipe(["check", file], {});
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/\d+ errors?(, \d+ warnings?)? in 1 file\n$/);
   });
 });
