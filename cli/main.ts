@@ -37,12 +37,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (err && err.name !== "YError") throw err;
       usageError = message ?? err?.message ?? "invalid usage";
     });
-  for (const cmd of COMMANDS) {
+  for (const cmd of commandsToRegister(argv)) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
       pending = () => cmd.run(io, args as Record<string, unknown>);
     });
   }
 
+  // After a handler runs, yargs renders the command's help in case the handler fails later;
+  // ours only record what to run and report their own failures, so skip that rendering.
+  const internals = (
+    parser as unknown as {
+      getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+    }
+  ).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
   try {
     const output = await new Promise<string>((resolveOutput, reject) => {
       parser.parse(argv, {}, (err, _argv, out) => {
@@ -74,6 +83,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return internalError(io, err);
   }
+}
+
+/**
+ * The commands yargs needs to know about: only the one named when the first argument names a
+ * command exactly (building each command's options costs start-up time), otherwise all of them,
+ * for the command list in `pipe --help` and did-you-mean suggestions.
+ */
+function commandsToRegister(argv: string[]): typeof COMMANDS {
+  const first = argv[0];
+  const named = COMMANDS.find((c) => c.command.split(" ")[0] === first);
+  return named ? [named] : COMMANDS;
 }
 
 function internalError(io: CliIo, err: unknown): number {

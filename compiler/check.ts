@@ -9,6 +9,7 @@ import { analyze, type AnalyzedPipeline } from "./semantic/analyze.js";
 import { applyLintLevels, fileLintLevels, runLints, type LintLevels } from "./lints/index.js";
 import type { DeviceLimits } from "./memory/fit.js";
 import { runWorldChecks, type WorldFacts } from "./world-checks/index.js";
+import { compareText } from "./text/compare-text.js";
 
 export interface CheckOptions {
   /** Directory that relative paths in the file resolve against (default: the file's dir). */
@@ -53,6 +54,6 @@ export async function checkSource(
         });
   // Last, so every lint (wherever it was reported) gets the file's and the CLI's levels.
   const configured = applyLintLevels(diagnostics, fileLintLevels(pipeline), options.lintOverrides);
-  configured.sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+  configured.sort((a, b) => a.span.start - b.span.start || compareText(a.code, b.code));
   return { ast, diagnostics: configured, pipeline, ...(world ? { world } : {}) };
 }

@@ -9,6 +9,7 @@ import { astParser } from "./ast-parser.js";
 import * as T from "./tokens.js";
 import type { Diagnostic, Span } from "../compiler/diagnostics/diagnostic.js";
 import { didYouMean } from "../compiler/diagnostics/suggest.js";
+import { compareText } from "../compiler/text/compare-text.js";
 
 export interface ParseResult {
   ast: A.PipeFile;
@@ -121,7 +122,7 @@ export function parse(text: string, file = "<input>"): ParseResult {
     while (next < tokens.length && !DECLARATION_STARTERS.has(tokens[next].tokenType)) next++;
     tokens = tokens.slice(next);
   }
-  diagnostics.sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+  diagnostics.sort((a, b) => a.span.start - b.span.start || compareText(a.code, b.code));
   return {
     ast: { kind: "File", items, comments, span: span(0, text.length) },
     diagnostics: suppressCascades(dedupe(diagnostics), text),

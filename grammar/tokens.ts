@@ -8,16 +8,19 @@ import { createToken, Lexer, type TokenType } from "chevrotain";
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
   pattern: /[ \t\r\n\u00a0\ufeff]+/,
+  start_chars_hint: [" ", "\t", "\r", "\n", "\u00a0", "\ufeff"],
   group: Lexer.SKIPPED,
 });
 export const LineComment = createToken({
   name: "LineComment",
   pattern: /\/\/[^\n\r]*/,
+  start_chars_hint: ["/"],
   group: "comments",
 });
 export const BlockComment = createToken({
   name: "BlockComment",
   pattern: /\/\*[\s\S]*?\*\//,
+  start_chars_hint: ["/"],
   group: "comments",
   line_breaks: true,
 });
@@ -25,15 +28,21 @@ export const BlockComment = createToken({
 export const UnterminatedBlockComment = createToken({
   name: "UnterminatedBlockComment",
   pattern: /\/\*[\s\S]*/,
+  start_chars_hint: ["/"],
   group: "comments",
   line_breaks: true,
 });
+
+// First characters of the regex-pattern tokens, given so the lexer need not derive them by
+// parsing each regular expression (part of `pipe check`'s start-up).
+const IDENTIFIER_START = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"];
 
 export const Identifier = createToken({
   name: "Identifier",
   label: "a name",
   // kebab-case allowed inside names (lint names such as `lora-alpha-scale`).
   pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*/,
+  start_chars_hint: IDENTIFIER_START,
 });
 
 /** Stage keywords share this category: the parser consumes `StageKeyword` at item start. */
@@ -59,6 +68,7 @@ function keyword(word: string, categories: TokenType[] = [Identifier]): TokenTyp
     name: word[0].toUpperCase() + word.slice(1),
     label: `\`${word}\``,
     pattern: new RegExp(`${word}(?![A-Za-z0-9_]|-[A-Za-z_])`),
+    start_chars_hint: [word[0]!],
     longer_alt: Identifier,
     categories,
   });
@@ -93,23 +103,27 @@ export const NumberLiteral = createToken({
   name: "NumberLiteral",
   label: "a number",
   pattern: /-?(?:\d[\d_]*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[A-Za-z]+|%)?/,
+  start_chars_hint: ["-", ..."0123456789"],
 });
 
 export const TripleString = createToken({
   name: "TripleString",
   label: "a string",
   pattern: /"""[\s\S]*?"""/,
+  start_chars_hint: ['"'],
   line_breaks: true,
 });
 export const StringLiteral = createToken({
   name: "StringLiteral",
   label: "a string",
   pattern: /"(?:[^"\\\n\r]|\\.)*"/,
+  start_chars_hint: ['"'],
 });
 /** A string that reaches the end of the line unclosed; the parser reports PW1002. */
 export const UnterminatedString = createToken({
   name: "UnterminatedString",
   pattern: /"(?:[^"\\\n\r]|\\.)*/,
+  start_chars_hint: ['"'],
 });
 
 export const LCurly = createToken({ name: "LCurly", pattern: "{", label: "`{`" });

@@ -4,6 +4,18 @@
 import { build } from "esbuild";
 
 import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+// yargs lays out help text with `string-width`, whose module compiles big Unicode-property and
+// emoji regular expressions when it loads (~20 ms of every start-up); the CLI's own
+// equivalent compiles its patterns only on first non-ASCII input.
+const stringWidthShim = {
+  name: "string-width-shim",
+  setup(b) {
+    const shim = fileURLToPath(new URL("../cli/terminal/string-width.ts", import.meta.url));
+    b.onResolve({ filter: /^string-width$/ }, () => ({ path: shim }));
+  },
+};
 
 rmSync("dist", { recursive: true, force: true });
 await build({
@@ -25,5 +37,6 @@ await build({
     // Some bundled CommonJS dependencies call require(); give ESM output a require().
     js: "import { createRequire as __pipeCreateRequire } from 'node:module'; const require = __pipeCreateRequire(import.meta.url);",
   },
+  plugins: [stringWidthShim],
   logLevel: "warning",
 });

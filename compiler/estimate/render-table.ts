@@ -6,8 +6,9 @@ import { formatBytes } from "../memory/estimate.js";
 import { describeBudget } from "../world-checks/memory.js";
 import type { EstimateReport, StageReport } from "./report.js";
 import type { EstimateRow } from "./stage-memory.js";
+import { groupThousands } from "../text/format-number.js";
 
-const fmt = (n: number): string => n.toLocaleString("en-US");
+const fmt = (n: number): string => groupThousands(n);
 
 function percent(part: number, whole: number): string {
   if (whole === 0) return "0%";

@@ -38,6 +38,7 @@ import {
 } from "../world-checks/lineage.js";
 import type { ResolvedModel } from "../world-checks/models.js";
 import { scaledDetectorConfig } from "./detector-config.js";
+import { groupThousands } from "../text/format-number.js";
 
 export interface EstimateRow {
   component: string;
@@ -80,7 +81,7 @@ export interface StageMemory {
 /** Class names known for a dataset (from dataset.yaml, a generator or a `classes` list). */
 export type ClassLookup = (dataset: string) => readonly string[] | undefined;
 
-const fmt = (n: number): string => n.toLocaleString("en-US");
+const fmt = (n: number): string => groupThousands(n);
 
 function optimizerKind(value: Json | undefined): OptimizerKind {
   const kind =

@@ -6,6 +6,7 @@ import { conditionText, formatNumber, percent } from "../ir/describe.js";
 import { isStageRef } from "../ir/settings-tree.js";
 import type { Json, Spec } from "../settings/spec.js";
 import { formatBytes } from "../settings/units.js";
+import { groupThousands } from "../text/format-number.js";
 
 export function formatDuration(seconds: number): string {
   if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
@@ -16,7 +17,7 @@ export function formatDuration(seconds: number): string {
 
 function formatMemory(bytes: number): string {
   const human = formatBytes(bytes);
-  return bytes >= 1024 ? `${human} (${bytes.toLocaleString("en-US")} B)` : human;
+  return bytes >= 1024 ? `${human} (${groupThousands(bytes)} B)` : human;
 }
 
 function formatString(value: string, spec: Spec | undefined): string {

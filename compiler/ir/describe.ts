@@ -5,11 +5,12 @@
 import type { Json } from "../settings/spec.js";
 import type { IrNode, PipelineIr } from "./schema.js";
 import { isObject } from "./settings-tree.js";
+import { groupThousands } from "../text/format-number.js";
 
 /** `2e-4`, `0.05`, `4,000`: numbers as people write them. */
 export function formatNumber(n: number): string {
   if (n !== 0 && Math.abs(n) < 1e-3) return n.toExponential();
-  if (Number.isInteger(n) && Math.abs(n) >= 10_000) return n.toLocaleString("en-US");
+  if (Number.isInteger(n) && Math.abs(n) >= 10_000) return groupThousands(n);
   return String(n);
 }
 

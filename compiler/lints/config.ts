@@ -13,6 +13,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { ALL_DIAGNOSTICS, type DiagnosticEntry } from "../diagnostics/registry.js";
 import { closestMatch } from "../diagnostics/suggest.js";
 import type { AnalyzedPipeline } from "../semantic/analyze.js";
+import { compareText } from "../text/compare-text.js";
 
 export const LINT_LEVELS = ["off", "warning", "error"] as const;
 export type LintLevel = (typeof LINT_LEVELS)[number];
@@ -22,7 +23,7 @@ export type LintLevels = Readonly<Record<string, LintLevel>>;
 
 /** Every lint in the registry, in code order. */
 export function lintEntries(): DiagnosticEntry[] {
-  return ALL_DIAGNOSTICS.filter((e) => e.lint).sort((a, b) => a.code.localeCompare(b.code));
+  return ALL_DIAGNOSTICS.filter((e) => e.lint).sort((a, b) => compareText(a.code, b.code));
 }
 
 const lintByCode = new Map(lintEntries().map((e) => [e.code, e]));

@@ -12,6 +12,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { AnalyzedPipeline, AnalyzedStage } from "../semantic/analyze.js";
 import { settingsToJson } from "../settings/check-block.js";
 import type { Json } from "../settings/spec.js";
+import { groupThousands } from "../text/format-number.js";
 
 /** A resolved `{ $ref }` value: `sft.train` → stage `sft`, output `train`. */
 export interface StageRef {
@@ -371,5 +372,5 @@ export function examplesPerStep(stage: AnalyzedStage): number | undefined {
 
 /** 12345 → "12,345" (fixed locale, so messages are the same everywhere). */
 export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
+  return groupThousands(n);
 }

@@ -18,6 +18,7 @@ import {
   type OptimizerKind,
 } from "./precision.js";
 import type { BufferNeed, MemoryComponent } from "./estimate.js";
+import { groupThousands } from "../text/format-number.js";
 
 export interface DetectorConfig {
   numClasses: number;
@@ -228,13 +229,13 @@ export function estimateDetectorMemory(input: DetectorMemoryInput): DetectorMemo
       key: "weights",
       label: "weights + BN statistics (f32)",
       bytes: (s.params + s.bufferElements) * 4,
-      detail: `${s.params.toLocaleString("en-US")} params + ${s.bufferElements.toLocaleString("en-US")} running stats × 4 B`,
+      detail: `${groupThousands(s.params)} params + ${groupThousands(s.bufferElements)} running stats × 4 B`,
     },
     {
       key: "gradients",
       label: "gradients (f32)",
       bytes: s.trainableParams * 4,
-      detail: `${s.trainableParams.toLocaleString("en-US")} trainable params × 4 B`,
+      detail: `${groupThousands(s.trainableParams)} trainable params × 4 B`,
     },
     {
       key: "optimizer",
@@ -246,7 +247,7 @@ export function estimateDetectorMemory(input: DetectorMemoryInput): DetectorMemo
       key: "activations",
       label: "activations",
       bytes: b * s.activationsPerImage * a,
-      detail: `${s.activationsPerImage.toLocaleString("en-US")} elements per ${s.imgsz}² image × b=${b} × ${a} B`,
+      detail: `${groupThousands(s.activationsPerImage)} elements per ${s.imgsz}² image × b=${b} × ${a} B`,
     },
     {
       key: "workspace",

@@ -14,6 +14,7 @@ import {
   type OptimizerKind,
   type WeightPrecision,
 } from "./precision.js";
+import { groupThousands } from "../text/format-number.js";
 
 export interface TrainingMemoryInput {
   arch: LlamaArchitecture;
@@ -119,14 +120,14 @@ export function baseWeightBytes(
     }
   }
   const detail = isFloat(precision)
-    ? `${params.toLocaleString("en-US")} params × ${FLOAT_BYTES[precision]} B`
-    : `${quantParams.toLocaleString("en-US")} linear params in ${precision}${doubleQuant ? " (double-quant)" : ""}, ` +
-      `${(params - quantParams).toLocaleString("en-US")} others in ${other}`;
+    ? `${groupThousands(params)} params × ${FLOAT_BYTES[precision]} B`
+    : `${groupThousands(quantParams)} linear params in ${precision}${doubleQuant ? " (double-quant)" : ""}, ` +
+      `${groupThousands(params - quantParams)} others in ${other}`;
   return { bytes, params, buffers: [...biggest.values()], detail };
 }
 
 function fmtCount(n: number): string {
-  return n.toLocaleString("en-US");
+  return groupThousands(n);
 }
 
 export function estimateTrainingMemory(input: TrainingMemoryInput): MemoryEstimate {

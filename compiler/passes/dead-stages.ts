@@ -6,6 +6,7 @@
  */
 import type { DraftGraph } from "../ir/draft.js";
 import type { EliminatedStage, IrOp } from "../ir/schema.js";
+import { compareText } from "../text/compare-text.js";
 
 /** Operations whose results are outputs of the pipeline. */
 export const OUTPUT_OPS: ReadonlySet<IrOp> = new Set<IrOp>([
@@ -41,7 +42,7 @@ export function eliminateDeadStages(graph: DraftGraph): DraftGraph {
     return i < 0 ? graph.stageOrder.length : i;
   };
   const eliminated: EliminatedStage[] = [...removedByStage.entries()]
-    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+    .sort(([a], [b]) => rank(a) - rank(b) || compareText(a, b))
     .map(([stage, nodes]) => ({
       stage,
       nodes,

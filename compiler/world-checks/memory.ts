@@ -14,6 +14,7 @@ import { fitStage } from "../estimate/fit-stage.js";
 import type { StageMemory } from "../estimate/stage-memory.js";
 import { findEntry } from "./ast-spans.js";
 import { diagnostic, type WorldContext } from "./context.js";
+import { groupThousands } from "../text/format-number.js";
 
 export interface LimitsInEffect {
   limits: DeviceLimits;
@@ -35,7 +36,7 @@ export function limitsInEffect(limits?: DeviceLimits, adapterName?: string): Lim
 /** "8 GB" as written when it is a decimal size, with the binary size beside it. */
 export function describeBudget(bytes: number): string {
   const gb = bytes / 1e9;
-  const dec = Number.isInteger(gb) ? `${gb} GB` : `${bytes.toLocaleString("en-US")} B`;
+  const dec = Number.isInteger(gb) ? `${gb} GB` : `${groupThousands(bytes)} B`;
   return `${dec} (${formatBytes(bytes)})`;
 }
 

@@ -107,12 +107,26 @@ async function renderer(
   };
   if (typeof template !== "string" || template === "none") return plain;
   try {
+    if (template === "alpaca_zh" || template === "alpaca_en") {
+      // The built-in Alpaca templates need no Jinja: importing only them keeps the Jinja
+      // engine (~120 kB of JavaScript) out of `pipe check`'s start-up.
+      const { applyAlpacaTemplate, BUILTIN_ALPACA_TEMPLATES } =
+        await import("../../runtime/data/template/alpaca-template.js");
+      const alpaca = BUILTIN_ALPACA_TEMPLATES[template];
+      return (r) => {
+        if (r.kind === "text") return plain(r);
+        try {
+          return applyAlpacaTemplate(r, alpaca);
+        } catch {
+          return plain(r);
+        }
+      };
+    }
     const { resolveTemplate, applyTemplate } =
       await import("../../runtime/data/template/apply-template.js");
     const config = tokenizer?.config as Parameters<typeof resolveTemplate>[1];
     let resolved: ReturnType<typeof resolveTemplate>;
-    if (template === "alpaca_zh" || template === "alpaca_en") resolved = resolveTemplate(template);
-    else if (template === "chat") {
+    if (template === "chat") {
       if (!config) return plain;
       resolved = resolveTemplate("chat", config);
     } else if (isJinja(template)) resolved = resolveTemplate({ chat: template }, config);

@@ -1,90 +1,29 @@
 /**
- * JSON Schemas of the row formats (draft-07, checked with ajv). Exported so the compiler can
- * validate the first rows of a dataset at compile time; `validateRow` turns ajv's errors into
- * one-line messages that name the field.
+ * Row validation against the format schemas (row-schemas.ts), with validators precompiled by
+ * ajv (row-validators.generated.ts). `validateRow` turns ajv's errors into one-line messages
+ * that name the field.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import type { DatasetFormat } from "./record.js";
+import * as ROW_VALIDATORS from "./row-validators.generated.js";
 
-export const SHAREGPT_ROLES = ["human", "gpt", "system", "user", "assistant"] as const;
+export {
+  ALPACA_SCHEMA,
+  DATASET_SCHEMAS,
+  PREFERENCE_SCHEMA,
+  SHAREGPT_ROLES,
+  SHAREGPT_SCHEMA,
+  TEXT_SCHEMA,
+} from "./row-schemas.js";
 
-export const ALPACA_SCHEMA = {
-  $id: "pipewright/dataset/alpaca",
-  title: "Alpaca row",
-  type: "object",
-  required: ["instruction", "output"],
-  properties: {
-    instruction: { type: "string" },
-    input: { type: ["string", "null"] },
-    output: { type: "string" },
-  },
-} as const;
+/** An ajv validate function as compiled into row-validators.generated.ts. */
+interface RowValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-export const SHAREGPT_SCHEMA = {
-  $id: "pipewright/dataset/sharegpt",
-  title: "ShareGPT row",
-  type: "object",
-  required: ["conversations"],
-  properties: {
-    conversations: {
-      type: "array",
-      minItems: 1,
-      items: {
-        type: "object",
-        required: ["from", "value"],
-        properties: {
-          from: { enum: [...SHAREGPT_ROLES] },
-          value: { type: "string" },
-        },
-      },
-    },
-    system: { type: ["string", "null"] },
-  },
-} as const;
-
-export const PREFERENCE_SCHEMA = {
-  $id: "pipewright/dataset/preference",
-  title: "Preference row",
-  type: "object",
-  required: ["chosen", "rejected"],
-  anyOf: [{ required: ["prompt"] }, { required: ["instruction"] }],
-  properties: {
-    prompt: { type: "string" },
-    instruction: { type: "string" },
-    input: { type: ["string", "null"] },
-    chosen: { type: "string" },
-    rejected: { type: "string" },
-  },
-} as const;
-
-export const TEXT_SCHEMA = {
-  $id: "pipewright/dataset/text",
-  title: "Plain-text row",
-  type: "object",
-  required: ["text"],
-  properties: { text: { type: "string" } },
-} as const;
-
-export const DATASET_SCHEMAS: Record<DatasetFormat, object> = {
-  alpaca: ALPACA_SCHEMA,
-  sharegpt: SHAREGPT_SCHEMA,
-  preference: PREFERENCE_SCHEMA,
-  text: TEXT_SCHEMA,
-};
-
-let ajv: Ajv | undefined;
-const compiled = new Map<DatasetFormat, ValidateFunction>();
-
-function validatorFor(format: DatasetFormat): ValidateFunction {
-  let v = compiled.get(format);
-  if (!v) {
-    // strictRequired would reject `anyOf: [{ required: ["prompt"] }]` for naming a property
-    // declared at the top level; everything else stays strict.
-    ajv ??= new Ajv({ allErrors: true, strict: true, strictRequired: false });
-    v = ajv.compile(DATASET_SCHEMAS[format]);
-    compiled.set(format, v);
-  }
-  return v;
+function validatorFor(format: DatasetFormat): RowValidator {
+  return (ROW_VALIDATORS as Record<DatasetFormat, RowValidator>)[format];
 }
 
 export interface RowProblem {
