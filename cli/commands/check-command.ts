@@ -22,6 +22,11 @@ export const checkCommand: PipeCommand = {
         nargs: 1, // one value per flag, so `--lint x=off file.pipe` keeps the file
         default: [],
         describe: "lint severity: name=off|warning|error",
+      })
+      .option("device", {
+        type: "boolean",
+        default: false,
+        describe: "check buffer sizes against this machine's WebGPU adapter, not WebGPU's defaults",
       }),
   run: async (io, args) => {
     const { runCheck } = await import("./check.js");
@@ -29,6 +34,7 @@ export const checkCommand: PipeCommand = {
       files: args.files as string[],
       format: args.format as "human" | "json",
       lint: args.lint as string[],
+      device: args.device === true,
     });
   },
 };

@@ -5,12 +5,15 @@ import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
 import { printDiagnostics, printSummary, type DiagnosticFormat } from "../print-diagnostics.js";
 import { readSourceFiles } from "../source-files.js";
 import { fileFolder } from "../source-files.js";
+import type { AdapterLimits } from "../adapter-limits.js";
 
 export interface CheckArgs {
   files: string[];
   format: DiagnosticFormat;
   /** `name=severity` overrides for lints (each value may hold several, comma-separated). */
   lint?: string[];
+  /** Check buffer sizes against this machine's adapter (loads Dawn). */
+  device?: boolean;
 }
 
 /** `pipe check <files…>`: every diagnostic of every file, then a summary line. */
@@ -24,6 +27,7 @@ export async function runCheck(io: CliIo, args: CheckArgs): Promise<number> {
     io.stderr("Run `pipe check --help` for usage.\n");
     return EXIT_USAGE;
   }
+  const limits = args.device ? await limitsOrNotice(io) : undefined;
   const { files, failures } = await readSourceFiles(io.cwd, args.files);
   for (const f of failures) io.stderr(`error: cannot read ${f.path}: ${f.reason}\n`);
   const all: Diagnostic[] = [];
@@ -33,6 +37,7 @@ export async function runCheck(io: CliIo, args: CheckArgs): Promise<number> {
     const result = await checkSource(file.text, file.path, {
       cwd: fileFolder(io.cwd, file.path),
       lintOverrides: levels,
+      ...limits,
     });
     all.push(...result.diagnostics);
   }
@@ -40,4 +45,13 @@ export async function runCheck(io: CliIo, args: CheckArgs): Promise<number> {
   if (args.format === "human") printSummary(io, all, files.length);
   if (failures.length > 0) return EXIT_USAGE;
   return hasErrors(all) ? EXIT_DIAGNOSTICS : EXIT_OK;
+}
+
+/** The adapter's limits for `--device`, or a notice that the defaults stay in effect. */
+export async function limitsOrNotice(io: CliIo): Promise<AdapterLimits | undefined> {
+  const { adapterLimits } = await import("../adapter-limits.js");
+  const limits = await adapterLimits();
+  if (!limits)
+    io.stderr("note: no WebGPU adapter found; checking against WebGPU's default limits\n");
+  return limits;
 }

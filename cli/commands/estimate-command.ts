@@ -14,6 +14,11 @@ export const estimateCommand: PipeCommand = {
         choices: ["table", "json"],
         default: "table",
         describe: "output format",
+      })
+      .option("device", {
+        type: "boolean",
+        default: false,
+        describe: "check buffer sizes against this machine's WebGPU adapter, not WebGPU's defaults",
       }),
   run: async (io, args) => {
     const { runEstimate } = await import("./estimate.js");
@@ -21,6 +26,7 @@ export const estimateCommand: PipeCommand = {
       file: args.file as string,
       ...(args.budget !== undefined ? { budget: String(args.budget) } : {}),
       format: args.format as "table" | "json",
+      device: args.device === true,
     });
   },
 };

@@ -7,6 +7,7 @@
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { diagnosticToJson, renderDiagnostic } from "../../compiler/diagnostics/render.js";
 import { checkSource } from "../../compiler/check.js";
+import { limitsOrNotice } from "./check.js";
 import { buildEstimateReport, estimateToJson } from "../../compiler/estimate/report.js";
 import { renderEstimate } from "../../compiler/estimate/render-table.js";
 import { unitInfo } from "../../compiler/settings/units.js";
@@ -18,6 +19,8 @@ export interface EstimateArgs {
   file: string;
   budget?: string;
   format: "table" | "json";
+  /** Check buffer sizes against this machine's adapter (loads Dawn). */
+  device?: boolean;
 }
 
 /** "8GB", "24GiB", "512 MiB" → bytes; undefined when it is not a memory size. */
@@ -45,7 +48,8 @@ export async function runEstimate(io: CliIo, args: EstimateArgs): Promise<number
     return EXIT_USAGE;
   }
   const { path, text } = files[0];
-  const result = await checkSource(text, path, { cwd: fileFolder(io.cwd, path) });
+  const limits = args.device ? await limitsOrNotice(io) : undefined;
+  const result = await checkSource(text, path, { cwd: fileFolder(io.cwd, path), ...limits });
   const lookup = (f: string) => (f === path ? text : undefined);
   const shown = result.diagnostics.filter(
     (d) => d.severity === "error" || d.severity === "warning",

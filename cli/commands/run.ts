@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { compileSource } from "../../compiler/ir/compile.js";
 import type { PipelineIr } from "../../compiler/ir/schema.js";
+import { adapterLimits, type AdapterLimits } from "../adapter-limits.js";
 import type { NodeSummary, RunSummary } from "../../runtime/executor/types.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
 import { printDiagnostics, printSummary } from "../print-diagnostics.js";
@@ -29,10 +30,25 @@ export interface RunArgs {
 }
 
 /** Compiles with relative paths taken from the file's folder, as the runtime reads them. */
+/**
+ * The limits of the adapter a pipeline with training stages will use (the run shares it), or
+ * undefined when nothing trains, the pipeline or PIPE_BACKEND asks for the CPU, or no adapter
+ * exists.
+ */
+async function limitsForTraining(ir: PipelineIr): Promise<AdapterLimits | undefined> {
+  const trains = ir.nodes.some((n) => TRAINING_OPS.has(n.op));
+  if (!trains || ir.pipeline.settings.device === "cpu" || process.env.PIPE_BACKEND === "cpu")
+    return undefined;
+  return adapterLimits();
+}
+
+const TRAINING_OPS = new Set(["train", "distill", "detect-train"]);
+
 async function compileForRun(
   io: CliIo,
   file: string,
   format: "human" | "json",
+  dryRun: boolean,
 ): Promise<{ ir: PipelineIr; path: string } | { code: number }> {
   const { files, failures } = await readSourceFiles(io.cwd, [file]);
   for (const f of failures) io.stderr(`error: cannot read ${f.path}: ${f.reason}\n`);
@@ -42,12 +58,17 @@ async function compileForRun(
     return { code: EXIT_USAGE };
   }
   const [src] = files;
-  const result = await compileSource(src.text, src.path, {
+  const options = {
     cwd: dirname(resolve(io.cwd, src.path)),
     compiler: `pipewright ${PIPE_VERSION}`,
     // The runtime validates the IR against the schema (runPipeline); once is enough.
     validate: false,
-  });
+  };
+  let result = await compileSource(src.text, src.path, options);
+  const limits = result.ir && !dryRun ? await limitsForTraining(result.ir) : undefined;
+  // Training will run on this adapter: check every buffer against its real limits (PW4002
+  // errors) rather than WebGPU's defaults (PW4003 warnings), before anything runs.
+  if (limits) result = await compileSource(src.text, src.path, { ...options, ...limits });
   const sources = new Map([[src.path, src.text]]);
   const failed = hasErrors(result.diagnostics) || !result.ir;
   const shown = failed
@@ -133,7 +154,7 @@ function summaryJson(s: RunSummary, reporter: RunReporter): string {
 
 export async function runRun(io: CliIo, args: RunArgs): Promise<number> {
   const format = args.format ?? "human";
-  const compiled = await compileForRun(io, args.file, format);
+  const compiled = await compileForRun(io, args.file, format, args.dryRun === true);
   if ("code" in compiled) return compiled.code;
   const { runPipeline } = await import("../../runtime/executor/run-pipeline.js");
   const reporter = new RunReporter(io);

@@ -11,6 +11,7 @@ import { eliminateDeadStages } from "../passes/dead-stages.js";
 import { annotateFusions } from "../passes/fusion.js";
 import { orderTopologically } from "../passes/order.js";
 import type { AnalyzedPipeline } from "../semantic/analyze.js";
+import type { DeviceLimits } from "../memory/fit.js";
 import type { DraftGraph } from "./draft.js";
 import { lowerPipeline } from "./lower.js";
 import { IR_VERSION, type IrNode, type PipelineIr } from "./schema.js";
@@ -93,6 +94,12 @@ export interface CompileOptions {
   cwd?: string;
   compiler?: string;
   validate?: boolean;
+  /**
+   * The limits of the adapter the pipeline will run on: buffers over them are errors (PW4002)
+   * instead of warnings against WebGPU's defaults (PW4003).
+   */
+  deviceLimits?: DeviceLimits;
+  adapterName?: string;
 }
 
 export interface CompileResult extends CheckResult {
@@ -107,7 +114,11 @@ export async function compileSource(
   options: CompileOptions = {},
 ): Promise<CompileResult> {
   const baseDir = options.cwd ?? dirname(file);
-  const checked = await checkSource(text, file, { cwd: baseDir });
+  const checked = await checkSource(text, file, {
+    cwd: baseDir,
+    ...(options.deviceLimits ? { deviceLimits: options.deviceLimits } : {}),
+    ...(options.adapterName ? { adapterName: options.adapterName } : {}),
+  });
   if (hasErrors(checked.diagnostics)) return checked;
   return {
     ...checked,
