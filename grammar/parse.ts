@@ -10,6 +10,7 @@ import * as T from "./tokens.js";
 import type { Diagnostic, Span } from "../compiler/diagnostics/diagnostic.js";
 import { didYouMean } from "../compiler/diagnostics/suggest.js";
 import { compareText } from "../compiler/text/compare-text.js";
+import { PipeLexer } from "./lexer.js";
 
 export interface ParseResult {
   ast: A.PipeFile;
@@ -41,7 +42,7 @@ export function parse(text: string, file = "<input>"): ParseResult {
 
   let lexed;
   try {
-    lexed = T.PipeLexer.tokenize(text);
+    lexed = PipeLexer.tokenize(text);
   } catch (err) {
     // The lexer does not throw on bad input; this guards the never-throws contract anyway.
     report({

@@ -258,12 +258,4 @@ export const KEYWORD_WORDS: string[] = [
 export const VALIDATE_GRAMMAR =
   Boolean(process.env.VITEST) || process.env.PIPE_VALIDATE_GRAMMAR === "1";
 
-// Tokens carry offsets only (start and end, for node spans): line:col comes from
-// compiler/diagnostics/source-map.ts, and tracking lines in the lexer doubled its time.
-export const PipeLexer = new Lexer(ALL_TOKENS, {
-  positionTracking: "onlyOffset",
-  ensureOptimizations: VALIDATE_GRAMMAR,
-  skipValidations: !VALIDATE_GRAMMAR,
-});
-
 export { EOF as EOF_TOKEN } from "chevrotain";

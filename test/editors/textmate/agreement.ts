@@ -7,6 +7,7 @@
  */
 import type { IToken, TokenType } from "chevrotain";
 import * as T from "../../../grammar/tokens.js";
+import { PipeLexer } from "../../../grammar/lexer.js";
 import { decodeEscapes } from "../../../grammar/strings.js";
 import { hasScope, splitLines, tokenize, type ScopedToken } from "./tokenize.js";
 
@@ -157,7 +158,7 @@ function wholeToken(tm: ScopedToken | undefined, column: number, length: number)
 }
 
 export async function disagreements(text: string): Promise<string[]> {
-  const lexed = T.PipeLexer.tokenize(text);
+  const lexed = PipeLexer.tokenize(text);
   const tokens = [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])];
   const expected: (Expectation | undefined)[] = new Array(text.length).fill(undefined);
   for (const tok of tokens) {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as T from "../../../grammar/tokens.js";
+import { PipeLexer } from "../../../grammar/lexer.js";
 import { buildPipeGrammar } from "../../../editors/textmate/pipe-grammar.js";
 
 const EXT = join(import.meta.dirname, "../../../editors/vscode");
@@ -62,7 +63,7 @@ describe("editors/vscode/language-configuration.json", () => {
 
   it("declares the lexer's comment syntax", () => {
     expect(config.comments).toEqual({ lineComment: "//", blockComment: ["/*", "*/"] });
-    const lexed = T.PipeLexer.tokenize(
+    const lexed = PipeLexer.tokenize(
       `${config.comments.lineComment} x\n${config.comments.blockComment.join(" y ")}`,
     );
     expect(lexed.groups.comments.map((t) => t.tokenType)).toEqual([T.LineComment, T.BlockComment]);
@@ -115,7 +116,7 @@ describe("editors/vscode/language-configuration.json", () => {
       "-1",
     ]) {
       expect(word.test(w), w).toBe(true);
-      const tokens = T.PipeLexer.tokenize(w).tokens;
+      const tokens = PipeLexer.tokenize(w).tokens;
       expect(tokens, w).toHaveLength(1);
     }
   });
