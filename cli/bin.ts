@@ -2,6 +2,9 @@
 import { processIo } from "./io.js";
 import { runCli } from "./main.js";
 
+// The bundle is minified; with PIPE_DEBUG=1 internal errors print TypeScript stack traces.
+if (process.env.PIPE_DEBUG) process.setSourceMapsEnabled(true);
+
 const code = await runCli(process.argv.slice(2), processIo());
 process.exitCode = code;
 
