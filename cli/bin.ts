@@ -1,11 +1,11 @@
 /** Process entry point: run the CLI, then exit with its code (destroying any GPU device). */
 import { processIo } from "./io.js";
-import { runCli } from "./main.js";
+import { dispatch } from "./dispatch.js";
 
 // The bundle is minified; with PIPE_DEBUG=1 internal errors print TypeScript stack traces.
 if (process.env.PIPE_DEBUG) process.setSourceMapsEnabled(true);
 
-const code = await runCli(process.argv.slice(2), processIo());
+const code = await dispatch(process.argv.slice(2), processIo());
 process.exitCode = code;
 
 // Writes to a pipe are asynchronous: wait until both streams have handed everything to the

@@ -7,8 +7,8 @@
  * 70 internal error (a bug in pipe).
  */
 import yargs from "yargs";
-import { isPipeError } from "../compiler/diagnostics/pipe-error.js";
-import { EXIT_INTERNAL, EXIT_USAGE, type CliIo } from "./io.js";
+import { internalError, runReportingErrors } from "./command-errors.js";
+import { EXIT_USAGE, type CliIo } from "./io.js";
 import { PIPE_VERSION } from "./version.js";
 import { COMMANDS } from "./commands/index.js";
 
@@ -71,18 +71,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   if (!pending) return 0;
-  try {
-    return await pending();
-  } catch (err) {
-    if (isPipeError(err)) {
-      const where = err.where();
-      io.stderr(
-        `error[${err.code}]: ${err.message}\n${where ? `  --> ${where}\n` : ""}${err.hint ? `  = hint: ${err.hint}\n` : ""}`,
-      );
-      return 1;
-    }
-    return internalError(io, err);
-  }
+  return runReportingErrors(io, pending);
 }
 
 /**
@@ -94,13 +83,4 @@ function commandsToRegister(argv: string[]): typeof COMMANDS {
   const first = argv[0];
   const named = COMMANDS.find((c) => c.command.split(" ")[0] === first);
   return named ? [named] : COMMANDS;
-}
-
-function internalError(io: CliIo, err: unknown): number {
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr(
-    `internal error: ${message}\nThis is a bug in pipe; please report it.${process.env.PIPE_DEBUG ? "" : " (PIPE_DEBUG=1 shows details)"}\n`,
-  );
-  if (process.env.PIPE_DEBUG && err instanceof Error && err.stack) io.stderr(err.stack + "\n");
-  return EXIT_INTERNAL;
 }
