@@ -82,6 +82,11 @@ export class MetricsLog {
     fs.appendFileSync(this.file, JSON.stringify(event) + "\n");
   }
 
+  /** A fresh start: an earlier run's lines are removed. */
+  clear(): void {
+    fs.rmSync(this.file, { force: true });
+  }
+
   /**
    * On resume: drop the lines a crashed run wrote after the checkpoint it resumes from (steps
    * greater than `step`), so the log reads as one uninterrupted run. Written atomically.

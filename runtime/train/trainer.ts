@@ -27,7 +27,7 @@ import {
   type DataPosition,
 } from "./batches.js";
 import { crossEntropyObjective } from "./objective.js";
-import { accumulateStepGradients } from "./step-gradients.js";
+import { accumulateStepGradients, canCheckpoint } from "./step-gradients.js";
 import { learningRate, resolveSchedule } from "./schedule.js";
 import { clipFactor, globalGradNorm } from "./grad-clip.js";
 import { evaluateLoss } from "./evaluate-loss.js";
@@ -37,6 +37,7 @@ import {
   type EarlyStoppingState,
 } from "./early-stopping.js";
 import { MetricsLog, type TrainEvent } from "./events.js";
+import { settleQuietly } from "./gpu-wait.js";
 import {
   checkCompatible,
   latestCheckpoint,
@@ -86,6 +87,7 @@ class LossWindow {
 
   async read(): Promise<{ loss: number; parts: Record<string, number> } | null> {
     if (!this.loss || this.steps === 0) return null;
+    await settleQuietly(this.loss.backend);
     const loss = (await this.loss.item()) / this.steps;
     const parts: Record<string, number> = {};
     for (const [k, v] of this.parts) parts[k] = (await v.item()) / this.steps;
@@ -177,13 +179,14 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       finished = ck.state.finished ?? null;
       log?.truncateAfter(step);
     } else {
+      log?.clear(); // what a run killed before its first checkpoint wrote
       emit({
         event: "notice",
         step: 0,
         message: "resume: no checkpoint yet, starting from the beginning",
       });
     }
-  }
+  } else log?.clear(); // a fresh run: its log does not continue an earlier one
 
   const epochOf = (p: DataPosition) => p.epoch + p.microBatch / microPerEpoch;
   emit({
@@ -203,6 +206,16 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       message: backend.supportsF16
         ? "f16 mixed precision: the model's kernels compute in f32 for now (no f16 matmul path yet); training runs in f32"
         : `f16 mixed precision: ${backend.name} has no shader-f16; training runs in f32`,
+    });
+  }
+
+  const checkpointing = o.gradientCheckpointing === true && canCheckpoint(model, objective);
+  if (o.gradientCheckpointing && !checkpointing) {
+    emit({
+      event: "notice",
+      step,
+      message:
+        "gradient checkpointing: this model or objective cannot recompute its layers; training without it",
     });
   }
 
@@ -261,6 +274,7 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       shapes: opt.shapes,
       slots: opt.slots.map((s) => (s ? Object.keys(s) : null)),
     };
+    await settleQuietly(backend);
     const parameters = await model.stateDict({ trainableOnly: true });
     lastCheckpoint = writeTrainCheckpoint(
       o.checkpoint.dir,
@@ -289,8 +303,13 @@ export async function trainCausalLM(o: TrainOptions): Promise<TrainResult> {
       orderOf,
     });
     optimizer.lr = learningRate(schedule, step);
-    const stepTokens = accumulateStepGradients(model, batches, objective, backend, (l, p) =>
-      window.add(l, p),
+    const stepTokens = accumulateStepGradients(
+      model,
+      batches,
+      objective,
+      backend,
+      (l, p) => window.add(l, p),
+      { checkpoint: checkpointing },
     );
     if (stepTokens === 0) {
       emit({

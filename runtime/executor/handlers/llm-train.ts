@@ -69,8 +69,11 @@ export function trainerOptions(
         break;
       case "log": {
         const values: Record<string, number> = { lr: e.lr };
+        // Distillation's `log: [total_loss, hard_loss, soft_loss]` picks the parts shown.
+        const shown = "log" in s ? new Set<string>(s.log) : undefined;
         for (const [k, v] of Object.entries(e))
-          if (k.endsWith("_loss") && typeof v === "number") values[k] = v;
+          if (k.endsWith("_loss") && typeof v === "number" && (!shown || shown.has(k)))
+            values[k] = v;
         ctx.progress({
           step: e.step,
           total,
@@ -101,8 +104,6 @@ export function trainerOptions(
         break;
     }
   };
-  if (s.gradient_checkpointing)
-    ctx.warn("gradient_checkpointing is not available in this runtime yet; training without it");
   return {
     train: examples(data),
     ...(val ? { val: examples(val) } : {}),
@@ -129,6 +130,7 @@ export function trainerOptions(
     },
     maxGradNorm: o.max_grad_norm,
     mixedPrecision: s.precision === "f16" ? "f16" : "no",
+    gradientCheckpointing: s.gradient_checkpointing,
     logEvery: s.log_every,
     onEvent,
     metricsFile: join(ctx.paths.outputDir, "logs", `${safeName(ctx.node.stage)}.jsonl`),
