@@ -16,15 +16,8 @@ import {
 } from "../runtime/kernels/lora.js";
 import { createRng, randomFloat32 } from "../runtime/util/random.js";
 import { grid1d, flatIndexWgsl } from "../runtime/kernels/dispatch-grid.js";
+import type { DeviceBenchResult } from "./section.js";
 import { timeInterleaved } from "./timing.js";
-
-export interface BenchSection {
-  title: string;
-  /** Markdown table rows: [measure, value]. */
-  rows: [string, string][];
-  /** Stable keys for bench/results.json. */
-  results: Record<string, number>;
-}
 
 const ADD_WGSL = /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> y: array<f32>;
@@ -39,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 export async function benchLora(
   device: GPUDevice,
   opts: { tokens?: number; features?: number; rank?: number; trials?: number } = {},
-): Promise<BenchSection> {
+): Promise<DeviceBenchResult> {
   const T = opts.tokens ?? 512;
   const D = opts.features ?? 1024;
   const r = opts.rank ?? 16;

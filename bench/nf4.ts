@@ -11,13 +11,13 @@ import { encodeMatmul } from "../runtime/kernels/matmul.js";
 import { destroyNf4GpuWeight, nf4GpuBytes, quantizeNf4Gpu } from "../runtime/kernels/nf4.js";
 import { encodeNf4MatmulBackward, encodeNf4MatmulForward } from "../runtime/kernels/nf4-matmul.js";
 import { createRng } from "../runtime/util/random.js";
-import type { BenchSection } from "./lora.js";
+import type { DeviceBenchResult } from "./section.js";
 import { timeInterleaved } from "./timing.js";
 
 export async function benchNf4(
   device: GPUDevice,
   opts: { tokens?: number; features?: number; trials?: number } = {},
-): Promise<BenchSection> {
+): Promise<DeviceBenchResult> {
   const T = opts.tokens ?? 512;
   const D = opts.features ?? 1024;
   const rng = createRng(5);

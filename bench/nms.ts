@@ -11,8 +11,7 @@ import { createStorageBuffer } from "../runtime/kernels/launch.js";
 import { encodeNms, NmsWorkspace, readNmsResult } from "../runtime/kernels/nms.js";
 import { nmsRef } from "../runtime/kernels/reference/nms.js";
 import { createRng } from "../runtime/util/random.js";
-// The section type bench/run.ts collects (defined in lora.ts until bench/section.ts lands).
-import type { BenchSection } from "./lora.js";
+import type { DeviceBenchResult } from "./section.js";
 
 export function randomDetections(seed: number, n: number, imageSize = 1024) {
   const rng = createRng(seed);
@@ -32,7 +31,7 @@ export function randomDetections(seed: number, n: number, imageSize = 1024) {
 export async function benchNms(
   device: GPUDevice,
   opts: { boxes?: number; iouThreshold?: number; trials?: number } = {},
-): Promise<BenchSection> {
+): Promise<DeviceBenchResult> {
   const n = opts.boxes ?? 10_000;
   const iouThreshold = opts.iouThreshold ?? 0.5;
   const trials = opts.trials ?? 5;

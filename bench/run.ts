@@ -10,18 +10,14 @@ import { dirname, join } from "node:path";
 import { createBackend } from "../runtime/backend/create-backend.js";
 import { WebGpuBackend } from "../runtime/backend/webgpu-backend.js";
 import { releaseSharedGpu } from "../runtime/device/acquire.js";
-import { markdownTable, type BenchSection } from "./section.js";
+import { markdownTable, type BenchSection, type DeviceBench } from "./section.js";
 import { matmulSection } from "./matmul.js";
 import { benchLora } from "./lora.js";
 import { benchNf4 } from "./nf4.js";
 import { benchNms } from "./nms.js";
 import { frontEndSection } from "./front-end.js";
-
-/** Kernel-level sections that return { title, rows, results } from a device (lora, nf4, nms). */
-type DeviceBench = (
-  device: GPUDevice,
-  opts: { trials?: number },
-) => Promise<{ title: string; rows: [string, string][]; results: Record<string, number> }>;
+import { decoderSection } from "./decoder.js";
+import { cpus, loadavg } from "node:os";
 
 function deviceSection(title: string, bench: DeviceBench): BenchSection {
   return {
@@ -43,8 +39,13 @@ export const SECTIONS: BenchSection[] = [
   deviceSection("Fused LoRA", benchLora),
   deviceSection("NF4", benchNf4),
   deviceSection("NMS", benchNms),
+  decoderSection,
   frontEndSection,
 ];
+
+function loadAverage(): number {
+  return Math.round(loadavg()[0]! * 100) / 100;
+}
 
 export async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -56,6 +57,7 @@ export async function main(): Promise<void> {
   const log = (m: string) => console.log(m);
   log(`bench on: ${adapter}`);
   const started = performance.now();
+  const loadStart = loadAverage();
   const json: Record<string, number | string | null> = { adapter };
   const md: string[] = [
     "# Pipewright benchmarks",
@@ -77,7 +79,15 @@ export async function main(): Promise<void> {
     }
     log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  md.push(`Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`, "");
+  // Timings on a shared machine are only as good as its load: record it next to them.
+  const loadEnd = loadAverage();
+  json.load_average_start = loadStart;
+  json.load_average_end = loadEnd;
+  md.push(
+    `Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s. ` +
+      `Load average (1 min) ${loadStart} at the start, ${loadEnd} at the end, on ${cpus().length} CPUs.`,
+    "",
+  );
   // A partial or quick run must not overwrite the full results.
   const base = only || quick ? "results-partial" : "results";
   writeFileSync(join(here, `${base}.md`), md.join("\n"));

@@ -29,6 +29,25 @@ export interface BenchSection {
   run(ctx: BenchContext): Promise<BenchResult>;
 }
 
+/**
+ * What a kernel-level benchmark (LoRA, NF4, NMS) returns from a device: bench/run.ts wraps it
+ * into a BenchSection (`deviceSection`) with a two-column table.
+ */
+export interface DeviceBenchResult {
+  /** Heading line above the table. */
+  title: string;
+  /** Markdown table rows: [measure, value]. */
+  rows: [string, string][];
+  /** Stable keys for bench/results.json. */
+  results: Record<string, number>;
+}
+
+/** A kernel-level benchmark on a device; `trials` shrinks it (quick mode). */
+export type DeviceBench = (
+  device: GPUDevice,
+  opts: { trials?: number },
+) => Promise<DeviceBenchResult>;
+
 /** Median of `repeats` timings (ms) of `fn` after `warmup` untimed runs. */
 export async function timeMs(
   fn: () => Promise<void>,

@@ -1,9 +1,12 @@
 /**
  * AdamW update on the GPU (fp32 states), in place on param, m and v: one invocation per
  * element, vec4 when the length allows. Host-side scalars (bias corrections) are computed in
- * float64 and passed in a uniform. CPU reference: ./adamw-cpu.ts.
+ * float64 and passed in a per-step uniform (./adamw-step-uniform.ts) that every parameter binds,
+ * so a parameter's bind group is the same at every step (cached, not re-created).
+ * CPU reference: ./adamw-cpu.ts.
  */
-import { dispatch, memoizeCode, uniformBuffer, type BufferBinding } from "./launch.js";
+import { dispatch, memoizeCode, type BufferBinding } from "./launch.js";
+import { stepUniform } from "./adamw-step-uniform.js";
 import { LINEAR_INDEX, LINEAR_PARAMS, linearGrid } from "./elementwise.js";
 import { adamwCoefficients, type AdamWHyper } from "./adamw-cpu.js";
 
@@ -56,7 +59,7 @@ export function encodeAdamW(device: GPUDevice, encoder: GPUCommandEncoder, args:
     device,
     {
       code: code(vec4),
-      bindings: [args.param, args.grad, args.m, args.v, uniformBuffer(device, new Uint8Array(buf))],
+      bindings: [args.param, args.grad, args.m, args.v, stepUniform(device, encoder, "adamw", buf)],
       workgroups: linearGrid(count),
     },
     encoder,

@@ -1,15 +1,19 @@
 /**
  * 8-bit-state AdamW on the GPU: one 64-invocation workgroup per block of 256 elements; each
  * invocation owns one 32-bit word of codes (4 elements) of m and of v. The block's new absmax
- * is a workgroup max-reduction. Scheme and CPU reference: ./adamw8bit-cpu.ts.
+ * is a workgroup max-reduction. The step's scalars come from the shared per-step uniform of
+ * ./adamw-step-uniform.ts and the length from a per-parameter one, so a parameter's bind group
+ * is the same at every step. Scheme and CPU reference: ./adamw8bit-cpu.ts.
  */
 import { dispatch, uniformBuffer, type BufferBinding } from "./launch.js";
+import { stepUniform } from "./adamw-step-uniform.js";
 import { linearGrid } from "./elementwise.js";
 import { adamwCoefficients, type AdamWHyper } from "./adamw-cpu.js";
 import { ADAMW8BIT_BLOCK } from "./adamw8bit-cpu.js";
 
 const CODE = /* wgsl */ `
-struct P { n: u32, beta1: f32, beta2: f32, eps: f32, decay: f32, step_size: f32, inv_sqrt_bc2: f32, grad_scale: f32 }
+struct P { unused: u32, beta1: f32, beta2: f32, eps: f32, decay: f32, step_size: f32, inv_sqrt_bc2: f32, grad_scale: f32 }
+struct Len { n: u32 }
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> mq: array<u32>;
@@ -18,6 +22,7 @@ struct P { n: u32, beta1: f32, beta2: f32, eps: f32, decay: f32, step_size: f32,
 @group(0) @binding(5) var<storage, read_write> vabs: array<f32>;
 @group(0) @binding(6) var<storage, read> maps: array<f32>;
 @group(0) @binding(7) var<uniform> p: P;
+@group(0) @binding(8) var<uniform> len: Len;
 var<workgroup> red_m: array<f32, 64>;
 var<workgroup> red_v: array<f32, 64>;
 
@@ -36,20 +41,20 @@ fn quantize(x: f32, base: u32) -> u32 {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let block = wid.y * nwg.x + wid.x;
-  if (block * ${ADAMW8BIT_BLOCK}u >= p.n) { return; }
+  if (block * ${ADAMW8BIT_BLOCK}u >= len.n) { return; }
   let w = block * 64u + lid;
   let old_am = mabs[block];
   let old_av = vabs[block];
   var mw = 0u;
   var vw = 0u;
-  if (4u * w < p.n) { mw = mq[w]; vw = vq[w]; }
+  if (4u * w < len.n) { mw = mq[w]; vw = vq[w]; }
   var mv: array<f32, 4>;
   var vv: array<f32, 4>;
   var am = 0.0;
   var av = 0.0;
   for (var e = 0u; e < 4u; e++) {
     let i = 4u * w + e;
-    if (i < p.n) {
+    if (i < len.n) {
       let g = grad[i] * p.grad_scale;
       let m_old = maps[(mw >> (8u * e)) & 255u] * old_am;
       let v_old = maps[256u + ((vw >> (8u * e)) & 255u)] * old_av;
@@ -77,7 +82,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   let bm = red_m[0];
   let bv = red_v[0];
-  if (4u * w < p.n) {
+  if (4u * w < len.n) {
     var nm = 0u;
     var nv = 0u;
     for (var e = 0u; e < 4u; e++) {
@@ -116,7 +121,6 @@ export function encodeAdamW8bit(
 ): void {
   const c = adamwCoefficients(args);
   const buf = new ArrayBuffer(32);
-  new Uint32Array(buf, 0, 1)[0] = args.n;
   new Float32Array(buf, 4, 7).set([
     args.beta1,
     args.beta2,
@@ -139,7 +143,8 @@ export function encodeAdamW8bit(
         args.mAbsmax,
         args.vAbsmax,
         args.maps,
-        uniformBuffer(device, new Uint8Array(buf)),
+        stepUniform(device, encoder, "adamw", buf),
+        uniformBuffer(device, new Uint32Array([args.n, 0, 0, 0])),
       ],
       workgroups: linearGrid(blocks, 1),
     },

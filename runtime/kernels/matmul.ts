@@ -31,7 +31,22 @@ export interface MatmulTileConfig {
   wgy: number;
 }
 
+/**
+ * 8 rows × 4 columns per invocation, 64 invocations along N: the tile for transposed B (the
+ * nn.Linear [out,in] weight) and for fused second products (LoRA), where the 4×8 tile below
+ * measured no better (transB) or clearly worse (fused LoRA forward 1.76× the base instead of
+ * ~1.08×, process CPU time 1.67×).
+ */
 export const DEFAULT_TILE: MatmulTileConfig = { tm: 8, tn: 4, wgx: 64, wgy: 1 };
+
+/**
+ * 4 rows × 8 columns per invocation, 32 invocations along N: the tile for plain A·B (B stored
+ * [K, N]). On lavapipe (llvmpipe, Mesa 25, 8-wide) it beat DEFAULT_TILE in four separate A/B
+ * runs at 1024³ (GFLOP per CPU-second 4.0 vs 3.4 and 3.9 vs 2.5; wall 5.2 vs 4.9 and 1.6 vs 1.1
+ * GFLOP/s, the latter under load average ~17); 8×8, 4×16, 2×16 and 2-D workgroups were
+ * slower. Cost there is dominated by loads (each lane's vec4 load is four gathers), not FMAs.
+ */
+export const WIDE_TILE: MatmulTileConfig = { tm: 4, tn: 8, wgx: 32, wgy: 1 };
 
 export interface MatmulEpilogue {
   /** Per-column bias, length N. */
@@ -392,14 +407,21 @@ fn main(${LINEAR_PARAMS}) {${LINEAR_INDEX}
 }
 
 /**
- * Picks the tile: GEMV-shaped for M ≤ 8 (all rows in one invocation), else DEFAULT_TILE with
- * the workgroup narrowed for small N so that few invocations idle.
+ * Picks the tile: GEMV-shaped for M ≤ 8 (all rows in one invocation), else WIDE_TILE for a
+ * plain product (`opts` absent, or neither transB nor a fused second product) and
+ * DEFAULT_TILE otherwise, with the workgroup narrowed for small N so that few invocations idle.
  */
-export function chooseTile(M: number, N = Infinity): MatmulTileConfig {
-  const columns = Math.ceil(N / 4);
-  const wgx = Math.max(8, Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, columns)))));
-  if (M <= 8) return { tm: M <= 4 ? (M <= 1 ? 1 : 4) : 8, tn: 4, wgx, wgy: 1 };
-  return { ...DEFAULT_TILE, wgx: Math.min(DEFAULT_TILE.wgx, wgx) };
+export function chooseTile(
+  M: number,
+  N = Infinity,
+  opts: { transB?: boolean; second?: boolean } = {},
+): MatmulTileConfig {
+  // Invocations needed along N for a tile `tn` wide, as a power of two in [8, 64].
+  const lanes = (tn: number) =>
+    Math.max(8, Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(N / tn))))));
+  if (M <= 8) return { tm: M <= 4 ? (M <= 1 ? 1 : 4) : 8, tn: 4, wgx: lanes(4), wgy: 1 };
+  const base = opts.transB || opts.second ? DEFAULT_TILE : WIDE_TILE;
+  return { ...base, wgx: Math.min(base.wgx, lanes(base.tn)) };
 }
 
 /** Heuristic split count: split K when there are few output tiles and K is long. */
@@ -431,7 +453,7 @@ export function encodeMatmul(
   const transB = !!args.transB;
   const aBs = args.aBatchStride ?? M * K;
   const bBs = args.bBatchStride ?? K * N;
-  const tile = args.tile ?? chooseTile(M, N);
+  const tile = args.tile ?? chooseTile(M, N, { transB, second: !!args.second });
   if (tile.tn % 4 !== 0) throw new Error("internal: matmul tile tn must be a multiple of 4");
   const splits = args.scratch ? Math.max(1, args.splits ?? 1) : 1;
   const ep = args.epilogue ?? {};
@@ -538,7 +560,7 @@ export function matmulSource(args: {
   K: number;
   tile?: MatmulTileConfig;
 }): string {
-  const tile = args.tile ?? chooseTile(args.M, args.N);
+  const tile = args.tile ?? chooseTile(args.M, args.N, { transB: args.transB });
   return generateTiledMatmul({
     a: {
       trans: !!args.transA,

@@ -81,8 +81,23 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 `;
 }
 
-/** Forward: Y[M,N] = X[M,K]·Wᵀ, W [N,K]; invocation = 4 rows × 4 columns (needs K % 8 == 0). */
-export function nf4ForwardWgsl(doubleQuant: boolean, perBlock: boolean): string {
+/**
+ * Rows per invocation of the forward kernel (the decoded weight words are shared by them).
+ * 8 rows measured 1.0× (load ~17) and then 1.7× slower (load ~12) than 4 in A/B runs.
+ */
+export const NF4_FORWARD_ROWS = 4;
+
+/**
+ * Forward: Y[M,N] = X[M,K]·Wᵀ, W [N,K]; invocation = `tm` rows × 4 columns (needs K % 8 == 0).
+ * Each weight word (8 codes) is decoded once per invocation and used by all `tm` rows, so the
+ * decode (table lookups, the costly part on CPUs) is amortised over `tm` rows; accumulators
+ * are scalars (a 4-long FMA chain per word and output) to leave registers for the tile.
+ */
+export function nf4ForwardWgsl(
+  doubleQuant: boolean,
+  perBlock: boolean,
+  tm = NF4_FORWARD_ROWS,
+): string {
   let s = COMMON;
   s += `@group(0) @binding(1) var<storage, read> X: array<vec4f>;
 @group(0) @binding(2) var<storage, read> codes: array<u32>;
@@ -90,38 +105,38 @@ export function nf4ForwardWgsl(doubleQuant: boolean, perBlock: boolean): string 
 ${scaleBindings(doubleQuant, 4)}
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) g: vec3u) {
-  let row0 = g.y * ${TM}u;
+  let row0 = g.y * ${tm}u;
   let col0 = g.x * 4u;
   if (row0 >= p.M || col0 >= p.N) { return; }
   let K4 = p.K / 4u;
   let K8 = p.K / 8u;
 `;
-  for (let i = 0; i < TM; i++) s += `  let a${i} = min(row0 + ${i}u, p.M - 1u) * K4;\n`;
+  for (let i = 0; i < tm; i++) s += `  let a${i} = min(row0 + ${i}u, p.M - 1u) * K4;\n`;
   for (let j = 0; j < 4; j++) s += `  let b${j} = min(col0 + ${j}u, p.N - 1u) * K8;\n`;
-  for (let i = 0; i < TM; i++) for (let j = 0; j < 4; j++) s += `  var c${i}${j} = vec4f(0.0);\n`;
+  for (let i = 0; i < tm; i++) for (let j = 0; j < 4; j++) s += `  var c${i}_${j} = 0.0;\n`;
   // With in % 64 == 0 a row holds whole 64-blocks: the scale is read once per block (8 words);
   // otherwise a block may start mid-row and the scale is read per word.
   const step = perBlock ? 8 : 1;
   s += `  for (var kb = 0u; kb < K8; kb += ${step}u) {\n`;
   for (let j = 0; j < 4; j++) s += `    let s${j} = blockScale((b${j} + kb) >> 3u);\n`;
   s += perBlock ? `    for (var k = kb; k < kb + 8u; k++) {\n` : `    { let k = kb;\n`;
-  for (let i = 0; i < TM; i++) {
-    s += `    let xl${i} = X[a${i} + 2u * k];\n    let xh${i} = X[a${i} + 2u * k + 1u];\n`;
-  }
   for (let j = 0; j < 4; j++) {
     s += `    let w${j} = codes[b${j} + k];\n`;
     s += decode(`w${j}`, `s${j}`, `l${j}`, `h${j}`);
   }
-  for (let i = 0; i < TM; i++) {
+  const chain = (x: string, w: string, acc: string) =>
+    `fma(${x}.w, ${w}.w, fma(${x}.z, ${w}.z, fma(${x}.y, ${w}.y, fma(${x}.x, ${w}.x, ${acc}))))`;
+  for (let i = 0; i < tm; i++) {
+    s += `    let xl${i} = X[a${i} + 2u * k];\n    let xh${i} = X[a${i} + 2u * k + 1u];\n`;
     for (let j = 0; j < 4; j++) {
-      s += `    c${i}${j} = fma(xl${i}, l${j}, c${i}${j});\n    c${i}${j} = fma(xh${i}, h${j}, c${i}${j});\n`;
+      s += `    c${i}_${j} = ${chain(`xh${i}`, `h${j}`, chain(`xl${i}`, `l${j}`, `c${i}_${j}`))};\n`;
     }
   }
   s += `    }\n  }\n`;
-  for (let i = 0; i < TM; i++) {
+  for (let i = 0; i < tm; i++) {
     s += `  if (row0 + ${i}u < p.M) {\n`;
     for (let j = 0; j < 4; j++) {
-      s += `    if (col0 + ${j}u < p.N) { Y[(row0 + ${i}u) * p.N + col0 + ${j}u] = dot(c${i}${j}, vec4f(1.0)); }\n`;
+      s += `    if (col0 + ${j}u < p.N) { Y[(row0 + ${i}u) * p.N + col0 + ${j}u] = c${i}_${j}; }\n`;
     }
     s += `  }\n`;
   }
@@ -188,6 +203,8 @@ export function encodeNf4MatmulForward(
   shape: Nf4LinearShape,
   weight: Nf4GpuWeight,
   buf: { x: BufferBinding; y: BufferBinding },
+  /** Rows per invocation (benchmarks compare tile heights); default NF4_FORWARD_ROWS. */
+  rows = NF4_FORWARD_ROWS,
 ): void {
   checkNumel(shape, weight);
   const { tokens: M, outFeatures: N, inFeatures: K } = shape;
@@ -197,7 +214,7 @@ export function encodeNf4MatmulForward(
   dispatch(
     device,
     {
-      code: fast ? nf4ForwardWgsl(dq, K % 64 === 0) : elementwiseWgsl(true, dq),
+      code: fast ? nf4ForwardWgsl(dq, K % 64 === 0, rows) : elementwiseWgsl(true, dq),
       bindings: [
         uniformBuffer(device, packWords([M, N, K])),
         buf.x,
@@ -205,7 +222,7 @@ export function encodeNf4MatmulForward(
         buf.y,
         ...scaleBuffers(device, weight),
       ],
-      workgroups: fast ? [ceilDiv(N, 32), ceilDiv(M, 32)] : [ceilDiv(N, 8), ceilDiv(M, 8)],
+      workgroups: fast ? [ceilDiv(N, 32), ceilDiv(M, 8 * rows)] : [ceilDiv(N, 8), ceilDiv(M, 8)],
       label: "nf4-matmul-forward",
     },
     encoder,

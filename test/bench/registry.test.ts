@@ -3,9 +3,9 @@ import { SECTIONS } from "../../bench/run.js";
 import { markdownTable } from "../../bench/section.js";
 
 describe("bench registry", () => {
-  it("registers the matmul, LoRA, NF4 and NMS sections", () => {
+  it("registers the matmul, LoRA, NF4, NMS and decoder-step sections", () => {
     const titles = SECTIONS.map((s) => s.title.toLowerCase());
-    for (const w of ["matmul", "lora", "nf4", "nms"])
+    for (const w of ["matmul", "lora", "nf4", "nms", "decoder"])
       expect(titles.some((t) => t.includes(w))).toBe(true);
   });
 
