@@ -9,7 +9,8 @@
  *
  *  forward  y[n,o,s]   = Σ_{c,kh,kw} x[n,c,tap(s)] · w[o,c,kh,kw] (+ b[o])   rows s, cols o
  *  dInput   dx[n,c,s]  = Σ_{o,kh,kw} dy[n,o,tap⁻¹(s)] · w[o,c,kh,kw]          rows s, cols c
- *  dWeight  dw[o,c,k]  = Σ_{n,oh,ow} dy[n,o,oh,ow] · x[n,c,tap_k(oh,ow)]      split-K over n·oh rows
+ *  dWeight  dw[o,c,k]  = Σ_{n,oh,ow} dy[n,o,oh,ow] · x[n,c,tap_k(oh,ow)]      split-K over n·oh rows,
+ *                                                                             4 columns × 8 channels
  *  dBias    db[o]      = Σ_{n,s} dy[n,o,s]                                    one workgroup per o
  *
  * Split-K writes partial sums to a scratch buffer and a second pass adds them in a fixed order,
@@ -209,8 +210,40 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
 }
 `;
 
-/** flag = 1: write partial sums for chunk z % chunks to out[chunk][...] instead of dw. */
-const BACKWARD_WEIGHT = /* wgsl */ `${PARAMS}
+/**
+ * flag = 1: write partial sums for chunk z % chunks to out[chunk][...] instead of dw.
+ * Invocation tile: 4 weight columns (c, tap) per lane × ROWS output channels per workgroup, so
+ * the dy loads are uniform and each gathered x value feeds ROWS multiply-adds.
+ */
+function backwardWeightSource(rows: 4 | 8): string {
+  const sets = rows / 4;
+  const accDecl: string[] = [];
+  const loads: string[] = [];
+  const fmas: string[] = [];
+  const stores: string[] = [];
+  for (let k = 0; k < sets; k++) {
+    accDecl.push(
+      `  let oRows${k} = min(vec4u(o0 + ${4 * k}u) + vec4u(0u, 1u, 2u, 3u), vec4u(ocg - 1u)) + g * ocg;`,
+      ...[0, 1, 2, 3].map((r) => `  var acc${k}${r} = vec4f(0.0);`),
+    );
+    loads.push(`    let dyRow${k} = (n * p.oc + oRows${k}) * ohw + oh * p.ow;`);
+    fmas.push(
+      `      let a${k} = vec4f(dy[dyRow${k}.x + ow], dy[dyRow${k}.y + ow], dy[dyRow${k}.z + ow], dy[dyRow${k}.w + ow]);`,
+      ...[0, 1, 2, 3].map((r) => `      acc${k}${r} += a${k}.${"xyzw"[r]} * b;`),
+    );
+    stores.push(
+      `  var acc${k} = array<vec4f, 4>(acc${k}0, acc${k}1, acc${k}2, acc${k}3);`,
+      `  for (var r = 0u; r < 4u; r++) {`,
+      `    let o = o0 + ${4 * k}u + r;`,
+      `    if (o >= ocg) { break; }`,
+      `    let base = p.flag * chunk * total + (g * ocg + o) * cols;`,
+      `    for (var c = 0u; c < 4u; c++) {`,
+      `      if (j0 + c < cols) { out[base + j0 + c] = acc${k}[r][c]; }`,
+      `    }`,
+      `  }`,
+    );
+  }
+  return /* wgsl */ `${PARAMS}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -222,8 +255,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let ksz = p.kh * p.kw;
   let cols = cg * ksz;
   let j0 = gid.x * 4u;
-  // Output-channel rows per workgroup: the dy loads are uniform.
-  let o0 = wid.y * 4u;
+  let o0 = wid.y * ${rows}u;
   if (j0 >= cols) { return; }
   let g = wid.z / p.chunks;
   let chunk = wid.z % p.chunks;
@@ -237,44 +269,37 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let hOff = vec4i((tap / p.kw) * p.dh) - i32(p.ph);
   let wOff = vec4i((tap % p.kw) * p.dw) - i32(p.pw);
   let xChan = (g * cg + ci) * hw;
-  let oRows = min(vec4u(o0) + vec4u(0u, 1u, 2u, 3u), vec4u(ocg - 1u)) + g * ocg;
+${accDecl.join("\n")}
   let rowStart = chunk * p.chunkRows;
   let rowEnd = min(rowStart + p.chunkRows, p.n * p.oh);
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
   for (var row = rowStart; row < rowEnd; row++) {
     let n = row / p.oh;
     let oh = row % p.oh;
     let ih = vec4i(i32(oh * p.sh)) + hOff;
     let okH = (ih >= vec4i(0)) & (ih < vec4i(H));
     let xRow = vec4i(xChan + n * p.c * hw) + select(vec4i(0), ih * W, okH);
-    let dyRow = (n * p.oc + oRows) * ohw + oh * p.ow;
+${loads.join("\n")}
     for (var ow = 0u; ow < p.ow; ow++) {
       let iw = wOff + i32(ow * p.sw);
       let ok = okH & (iw >= vec4i(0)) & (iw < vec4i(W));
       let xo = vec4u(xRow + select(vec4i(0), iw, ok));
       let b = vec4f(x[xo.x], x[xo.y], x[xo.z], x[xo.w]) * select(vec4f(0.0), vec4f(1.0), ok);
-      let a = vec4f(dy[dyRow.x + ow], dy[dyRow.y + ow], dy[dyRow.z + ow], dy[dyRow.w + ow]);
-      acc0 += a.x * b;
-      acc1 += a.y * b;
-      acc2 += a.z * b;
-      acc3 += a.w * b;
+${fmas.join("\n")}
     }
   }
-  var acc = array<vec4f, 4>(acc0, acc1, acc2, acc3);
   let total = p.oc * cols;
-  for (var r = 0u; r < 4u; r++) {
-    let o = o0 + r;
-    if (o >= ocg) { break; }
-    let base = p.flag * chunk * total + (g * ocg + o) * cols;
-    for (var c = 0u; c < 4u; c++) {
-      if (j0 + c < cols) { out[base + j0 + c] = acc[r][c]; }
-    }
-  }
+${stores.join("\n")}
 }
 `;
+}
+
+const BACKWARD_WEIGHT_4 = backwardWeightSource(4);
+const BACKWARD_WEIGHT_8 = backwardWeightSource(8);
+
+/** Output channels per workgroup of the weight gradient: 8, or 4 for narrow layers. */
+export function conv2dWeightRows(g: Conv2dGeometry): 4 | 8 {
+  return g.outChannels / g.groups > 4 ? 8 : 4;
+}
 
 /** Adds `chunks` partial slices of length `total` in index order. */
 const SUM_CHUNKS = /* wgsl */ `${PARAMS}
@@ -420,7 +445,8 @@ export function conv2dBackwardInput(
 /** How many split-K chunks the weight gradient uses: enough invocations to fill a device. */
 export function conv2dWeightChunks(g: Conv2dGeometry, targetInvocations = 4096): number {
   const cols = (g.inChannels / g.groups) * g.kernelH * g.kernelW;
-  const tiles = ceilDiv(cols, 4) * ceilDiv(g.outChannels / g.groups, 4) * g.groups;
+  const tiles =
+    ceilDiv(cols, 4) * ceilDiv(g.outChannels / g.groups, conv2dWeightRows(g)) * g.groups;
   const rows = g.batch * g.outH;
   const wanted = Math.ceil(targetInvocations / tiles);
   // Keep each chunk at least 4 rows long so the partial-sum pass stays cheap.
@@ -452,9 +478,11 @@ export function conv2dBackwardWeight(
   const chunkRows = Math.ceil(rows / chunks);
   const used = Math.ceil(rows / chunkRows);
   const total = conv2dSizes(g).weight;
+  const rowsPerGroup = conv2dWeightRows(g);
+  const code = rowsPerGroup === 8 ? BACKWARD_WEIGHT_8 : BACKWARD_WEIGHT_4;
   const grid: [number, number, number] = [
     ceilDiv(ceilDiv((g.inChannels / g.groups) * g.kernelH * g.kernelW, 4), 64),
-    ceilDiv(g.outChannels / g.groups, 4),
+    ceilDiv(g.outChannels / g.groups, rowsPerGroup),
     g.groups * used,
   ];
   checkGrid(grid);
@@ -463,7 +491,7 @@ export function conv2dBackwardWeight(
     dispatch(
       device,
       {
-        code: BACKWARD_WEIGHT,
+        code,
         bindings: [uniform(device, g, 0, chunkRows, 1), x, dy, dw],
         workgroups: grid,
         label: "conv2d-backward-weight",
@@ -476,7 +504,7 @@ export function conv2dBackwardWeight(
     dispatch(
       device,
       {
-        code: BACKWARD_WEIGHT,
+        code,
         bindings: [u, x, dy, partial],
         workgroups: grid,
         label: "conv2d-backward-weight",

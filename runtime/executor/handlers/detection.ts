@@ -173,6 +173,11 @@ const detectTrain: Handler = {
     return {
       value: fromDir(node.stage, base.config, dir),
       notes: [
+        ...(result.resumedFrom
+          ? [
+              `resumed from ${ctx.paths.display(result.checkpoint)} at epoch ${result.resumedFrom.epoch + 1}, step ${result.resumedFrom.step + 1} (${result.resumedFrom.globalStep} steps done)`,
+            ]
+          : []),
         `${result.epochsCompleted} epochs, ${result.globalStep} steps${result.stoppedEarly ? " (early stop)" : ""}` +
           (m ? `; mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${m.map50_95.toFixed(3)}` : "") +
           `; weights ${ctx.paths.display(dir)}`,
@@ -201,7 +206,8 @@ const evaluateDetector: Handler = {
     const data = await splitInput(ctx, "data[0]");
     const backend = await ctx.backend();
     const { validateDetector } = await import("../../detection/validate/validate.js");
-    const { writeValidationReport } = await import("../../detection/validate/val-report.js");
+    const { formatValidationTable, writeValidationReport } =
+      await import("../../detection/validate/val-report.js");
     const { assertGates } = await import("../../llm-eval/gates.js");
     const detector = await value.make(backend);
     try {
@@ -215,6 +221,11 @@ const evaluateDetector: Handler = {
         metrics[name] = r.metrics[key];
       const outDir = ctx.paths.outputFile(safeName(node.stage));
       const written = await writeValidationReport(outDir, r, value.config.names, settings);
+      ctx.report(
+        `Validation — \`${node.stage}\` (${value.stage} on ${data.split}, ${s.ap_method} AP)`,
+        formatValidationTable(r, value.config.names).trimEnd() +
+          `\nreport ${ctx.paths.display(written.json)}, PR curves ${ctx.paths.display(written.prCurve)}`,
+      );
       if (s.require.length > 0) assertGates(s.require, metrics);
       return {
         value: { kind: "evaluation", metrics },
@@ -332,7 +343,7 @@ const inspect: Handler = {
       vlm:
         s.vlm_analysis === "off"
           ? "off"
-          : { model: s.vlm_analysis.model, prompt: s.vlm_analysis.prompt },
+          : { model: ctx.paths.input(s.vlm_analysis.model), prompt: s.vlm_analysis.prompt },
     });
     const outDir = ctx.paths.outputFile(safeName(node.stage));
     ctx.paths.outputFile(join(safeName(node.stage), s.report));
@@ -348,6 +359,14 @@ const inspect: Handler = {
         onImage: (_i, done, total) => ctx.progress({ step: done, total, unit: "images" }),
       });
       for (const e of r.errors) ctx.warn(e.message, e.path, e.code);
+      if (s.vlm_analysis !== "off") {
+        const skipped = r.images.find((i) => i.vlm_analysis.status === "skipped");
+        if (skipped)
+          ctx.warn(
+            `vision-language analysis skipped: ${skipped.vlm_analysis.reason ?? "no reason given"}`,
+            ctx.paths.display(ctx.paths.input(s.vlm_analysis.model)),
+          );
+      }
       ctx.report(`Inspection — \`${node.stage}\``, formatSummaryTable(r.summary));
       const v = r.summary.verdicts;
       const files = [r.files.report, ...r.files.reports, ...r.files.annotated];
@@ -356,6 +375,12 @@ const inspect: Handler = {
         files,
         notes: [
           `${r.summary.images} images: PASS ${v.PASS}, WARNING ${v.WARNING}, FAIL ${v.FAIL}; report ${ctx.paths.display(r.files.report)}`,
+          ...(s.annotate && r.files.annotated.length
+            ? [
+                `annotated images ${ctx.paths.display(join(outDir, "annotated"))}, per-image reports ${ctx.paths.display(join(outDir, "reports"))}`,
+              ]
+            : []),
+          vlmNote(r.images.map((i) => i.vlm_analysis)),
         ],
         data: { verdicts: v, images: r.summary.images, defects: r.summary.defects },
       };
@@ -389,6 +414,19 @@ const exportDetector: Handler = {
     }
   },
 };
+
+/** One line on the vision-language stage: off, or what it did (skipped, with the reason). */
+export function vlmNote(results: readonly { status: string; reason?: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    const key = r.status === "done" ? "done" : `${r.status}: ${r.reason ?? "no reason given"}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  if (counts.size === 1 && [...counts.keys()][0] === "skipped: vlm_analysis is off")
+    return "vlm_analysis: off";
+  const parts = [...counts].map(([k, n]) => `${k} (${n} image${n === 1 ? "" : "s"})`);
+  return `vlm_analysis: ${parts.join("; ") || "no images"}`;
+}
 
 export function detectionHandlers(): Handler[] {
   return [
