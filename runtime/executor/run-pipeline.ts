@@ -23,6 +23,12 @@ import { RunSession } from "./session.js";
 import { safeName } from "./names.js";
 import { createContext, interruptedError } from "./context.js";
 import { createRunPaths, type RunPaths } from "./paths.js";
+import {
+  evaluationSummary,
+  formatEvalSummary,
+  resultsFromFiles,
+  writeEvalSummary,
+} from "./llm/eval-summary.js";
 import { notImplemented } from "./registry.js";
 import {
   RUN_CODES,
@@ -52,6 +58,7 @@ interface NodeState {
 
 export async function runPipeline(input: PipelineIr, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
+  const startedAt = Date.now();
   // The runtime checks the IR, it does not trust it (same schema as the compiler's).
   const ir = loadIr(input, options.pipeFile);
   const paths = createRunPaths(ir, options);
@@ -248,6 +255,8 @@ export async function runPipeline(input: PipelineIr, options: RunOptions): Promi
     if (!isPipeError(err)) throw err;
     const failed = order.find((s) => s.status === "failed") ?? current;
     const status = err.code === RUN_CODES.interrupted ? "interrupted" : "failed";
+    // What was evaluated before the failure (e.g. the "before" when an "after" gate fails).
+    if (!dryRun) await reportEvaluations(ir, order, paths, emit, startedAt);
     return summary(status, { ...(failed ? { node: failed.node.id } : {}), error: err });
   } finally {
     await session.dispose();
@@ -258,7 +267,40 @@ export async function runPipeline(input: PipelineIr, options: RunOptions): Promi
     if (s.handler.unavailable && (s.status === "would-run" || s.status === "not-needed"))
       s.notes = ["not implemented in this build"];
   }
+  if (!dryRun) await reportEvaluations(ir, order, paths, emit, startedAt);
   return summary("ok");
+}
+
+/**
+ * Every language-model evaluation of the run side by side (before / after, LoRA vs QLoRA):
+ * written to `<output>/eval.json`, and printed when there is more than one result.
+ */
+async function reportEvaluations(
+  ir: PipelineIr,
+  order: readonly NodeState[],
+  paths: RunPaths,
+  emit: (e: RunEvent) => void,
+  since: number,
+): Promise<void> {
+  const done = order
+    .filter((s) => s.status === "ran" || s.status === "cached" || s.status === "failed")
+    .map((s) =>
+      s.status === "failed"
+        ? { ...s, data: resultsFromFiles(s.node, ir, paths.outputDir, since) }
+        : s,
+    );
+  const evaluated = evaluationSummary(ir, done);
+  if (!evaluated) return;
+  await writeEvalSummary(join(paths.outputDir, "eval.json"), evaluated);
+  if (evaluated.rows.length > 1) {
+    const last = done.filter((s) => s.node.op === "evaluate").at(-1)!;
+    emit({
+      type: "report",
+      node: last.node.id,
+      title: `Evaluation summary (${paths.display(join(paths.outputDir, "eval.json"))})`,
+      text: formatEvalSummary(evaluated),
+    });
+  }
 }
 
 /** Throws PW8012 for an output path of the node that leaves the output directory. */

@@ -14,6 +14,7 @@ import { fromArray } from "../tensor/creation.js";
 import { inEvalMode, modelBackend, type CausalLM } from "../train/causal-lm.js";
 import { evalMicroBatches, type LmExample, type LmObjectiveKind } from "../train/batches.js";
 import { inputIdsTensor } from "../train/objective.js";
+import { settleQuietly } from "../train/gpu-wait.js";
 
 export interface SequenceScore {
   /** Σ −log p(token) over the row's labelled tokens (nats). */
@@ -58,6 +59,7 @@ export async function sequenceLogLikelihoods(
           return parts.length === 1 ? parts[0] : concat(parts, 0);
         }),
       );
+      await settleQuietly(backend);
       const values = await sums.toArray();
       sums.dispose();
       counts.forEach((n, b) =>

@@ -100,23 +100,29 @@ function need<T>(value: T | undefined, what: string, metric: string): T {
   return value;
 }
 
+/**
+ * Completions of every prompt, in the prompts' order. Prompts are sent in batches of similar
+ * length (sorted by length, ties in their original order): decoders batch prompts of equal
+ * token length together, so this turns many small decoding batches into a few large ones.
+ */
 async function generateAll(
   prompts: readonly string[],
   generate: BatchGenerator,
   batchSize: number,
   progress?: (done: number, total: number) => void,
 ): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < prompts.length; i += batchSize) {
-    const chunk = prompts.slice(i, i + batchSize);
-    const replies = await generate(chunk);
-    if (replies.length !== chunk.length) {
-      throw new Error(
-        `generate returned ${replies.length} completions for ${chunk.length} prompts`,
-      );
+  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length);
+  const out = new Array<string>(prompts.length);
+  let done = 0;
+  for (let i = 0; i < order.length; i += batchSize) {
+    const rows = order.slice(i, i + batchSize);
+    const replies = await generate(rows.map((r) => prompts[r]));
+    if (replies.length !== rows.length) {
+      throw new Error(`generate returned ${replies.length} completions for ${rows.length} prompts`);
     }
-    out.push(...replies);
-    progress?.(out.length, prompts.length);
+    rows.forEach((r, k) => (out[r] = replies[k]));
+    done += rows.length;
+    progress?.(done, prompts.length);
   }
   return out;
 }

@@ -14,6 +14,7 @@ import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { LlamaModel } from "./model.js";
 import { KvCache } from "./kv-cache.js";
 import { sampleToken, type SamplingOptions } from "./sampling.js";
+import { settleQuietly } from "../train/gpu-wait.js";
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -134,6 +135,7 @@ async function decodeGroup(
       const logits = noGrad(() =>
         tidy(() => model.forward(input, { lastOnly: true, ...(cache ? { cache } : {}) })),
       );
+      await settleQuietly(logits.backend);
       const host = await logits.toFloat32Array();
       logits.dispose();
       for (let b = 0; b < B; b++) {

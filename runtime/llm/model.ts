@@ -21,6 +21,8 @@ import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { Linear } from "./linear.js";
 import { DecoderLayer, type LayerContext } from "./layers.js";
 import type { KvCache } from "./kv-cache.js";
+import { forwardBackward } from "./checkpointing.js";
+import { settleQuietly } from "../train/gpu-wait.js";
 
 /** Prompt tuning / prefix tuning state (model level). */
 export interface PromptAdapter {
@@ -213,6 +215,7 @@ export class LlamaModel {
   async stateDict(options: { trainableOnly?: boolean } = {}): Promise<Map<string, Float32Array>> {
     const params = options.trainableOnly ? this.trainableParameters() : this.parameters();
     const out = new Map<string, Float32Array>();
+    await settleQuietly(this.backend);
     for (const [name, t] of params) out.set(name, await t.toFloat32Array());
     return out;
   }
@@ -271,6 +274,18 @@ export class LlamaModel {
     for (const layer of this.layers) x = layer.forward(x, pass.ctx);
     options.cache?.commit();
     return this.head(x, pass);
+  }
+
+  /**
+   * Forward, `lossFn` and backward (parameter `.grad`s filled); with `checkpoint` each layer is
+   * recomputed in the backward instead of keeping its activations (checkpointing.ts).
+   */
+  forwardBackward(
+    inputIds: Tensor | readonly (readonly number[])[],
+    lossFn: (logits: Tensor) => Tensor,
+    options: { checkpoint: boolean; attentionMask?: readonly (readonly number[])[] },
+  ): Tensor {
+    return forwardBackward(this, inputIds, lossFn, options);
   }
 
   /**

@@ -32,6 +32,16 @@ export interface CausalLM {
   readonly backend?: Backend;
   /** Present on Llama models: the vocabulary size is checked for distillation. */
   readonly arch?: { vocabSize: number };
+  /**
+   * Forward, `lossFn` and backward in one call, optionally with gradient checkpointing (each
+   * layer recomputed during the backward). Models without it are trained without
+   * checkpointing. Returns the loss `lossFn` returned; the parameters' `.grad`s are filled.
+   */
+  forwardBackward?(
+    inputIds: Tensor,
+    lossFn: (logits: Tensor) => Tensor,
+    options: { checkpoint: boolean; attentionMask?: readonly (readonly number[])[] },
+  ): Tensor;
 }
 
 /** The backend a model's tensors live on (its own, else its first trainable parameter's). */

@@ -12,6 +12,7 @@ import { PipeError } from "../../compiler/diagnostics/pipe-error.js";
 import { inEvalMode, modelBackend, type CausalLM } from "./causal-lm.js";
 import { evalMicroBatches, type LmExample, type LmObjectiveKind } from "./batches.js";
 import { logitRows, modelLogits, targetsTensor } from "./objective.js";
+import { settleQuietly } from "./gpu-wait.js";
 
 export interface LossEvaluation {
   /** Mean NLL per loss token (nats). */
@@ -53,6 +54,7 @@ export async function evaluateLoss(
       total?.dispose();
       total = keep(part);
     }
+    await settleQuietly(backend);
     const sum = await total!.item();
     total!.dispose();
     const loss = sum / tokens;

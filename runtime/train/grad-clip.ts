@@ -9,6 +9,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { tidy } from "../tensor/scope.js";
 import { add, square } from "../ops/elementwise.js";
 import { sum } from "../ops/reduce.js";
+import { settleQuietly } from "./gpu-wait.js";
 
 /** The L2 norm of all gradients of `params` (0 when none has a gradient). */
 export async function globalGradNorm(params: readonly Tensor[]): Promise<number> {
@@ -24,6 +25,7 @@ export async function globalGradNorm(params: readonly Tensor[]): Promise<number>
     }),
   );
   if (!total) return 0;
+  await settleQuietly(total.backend);
   const squared = await total.item();
   total.dispose();
   return Math.sqrt(squared);

@@ -25,6 +25,12 @@ export interface Objective {
   settings(): Record<string, unknown>;
   /** Called inside the trainer's tidy, with grad mode on. */
   microBatchLoss(model: CausalLM, batch: MicroBatch, backend: Backend): ObjectiveOutput;
+  /**
+   * The same loss from the model's logits of the micro-batch (present when the loss needs
+   * nothing but the logits): lets the trainer run the forward itself, e.g. with gradient
+   * checkpointing.
+   */
+  lossFromLogits?(logits: Tensor, batch: MicroBatch, backend: Backend): ObjectiveOutput;
 }
 
 /** Input ids of a micro-batch as an i32 [B, T] tensor. */
@@ -51,7 +57,13 @@ export const crossEntropyObjective: Objective = {
   name: "cross_entropy",
   settings: () => ({}),
   microBatchLoss(model, batch, backend) {
-    const logits = modelLogits(model, batch, backend);
+    return crossEntropyObjective.lossFromLogits!(
+      modelLogits(model, batch, backend),
+      batch,
+      backend,
+    );
+  },
+  lossFromLogits(logits, batch, backend) {
     return { loss: crossEntropy(logitRows(logits), targetsTensor(batch, backend)) };
   },
 };

@@ -63,6 +63,12 @@ export interface TrainOptions {
   schedule?: ScheduleOptions;
   /** Clip the global gradient norm to this (0 or absent: no clipping). */
   maxGradNorm?: number;
+  /**
+   * Recompute each decoder layer in the backward instead of keeping its activations (less
+   * memory, one more forward per step). Needs a model with `forwardBackward` and an objective
+   * with `lossFromLogits`; otherwise a notice says it is off.
+   */
+  gradientCheckpointing?: boolean;
   /** `f16`: mixed precision where the backend and the model support it (see README). */
   mixedPrecision?: "no" | "f16";
   /** Log every N steps (default 10) through `onEvent` and the metrics file. */

@@ -11,7 +11,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { scale } from "../ops/elementwise.js";
 import type { CausalLM } from "./causal-lm.js";
 import type { MicroBatch } from "./batches.js";
-import type { Objective } from "./objective.js";
+import { inputIdsTensor, type Objective } from "./objective.js";
 
 export interface StepLoss {
   /** The step's loss (a scalar on the device; the caller owns it). */
@@ -22,7 +22,9 @@ export interface StepLoss {
 /**
  * Runs forward + backward over the micro-batches, accumulating into the parameters' `.grad`.
  * Calls `onMicroBatch` with each weighted micro-batch loss (owned by the callee). Returns the
- * step's loss tokens (0: nothing was run).
+ * step's loss tokens (0: nothing was run). With `checkpoint` (and a model and objective that
+ * support it: `canCheckpoint`) the model runs forward + backward itself with gradient
+ * checkpointing; the gradients are the same.
  */
 export function accumulateStepGradients(
   model: CausalLM,
@@ -33,21 +35,44 @@ export function accumulateStepGradients(
     l.dispose();
     for (const t of Object.values(p)) t.dispose();
   },
+  options: { checkpoint?: boolean } = {},
 ): number {
+  const checkpoint = options.checkpoint === true && canCheckpoint(model, objective);
   const stepTokens = batches.reduce((a, b) => a + b.lossTokens, 0);
   if (stepTokens === 0) return 0;
   for (const batch of batches) {
     if (batch.lossTokens === 0) continue;
     const weight = batch.lossTokens / stepTokens;
     const out = tidy(() => {
-      const r = objective.microBatchLoss(model, batch, backend);
-      const loss = scale(r.loss, weight);
-      loss.backward();
+      let r: { loss: Tensor; parts?: Record<string, Tensor> };
+      let loss: Tensor;
+      if (checkpoint) {
+        loss = model.forwardBackward!(
+          inputIdsTensor(batch, backend),
+          (logits) => {
+            r = objective.lossFromLogits!(logits, batch, backend);
+            return scale(r.loss, weight);
+          },
+          { checkpoint: true, attentionMask: batch.attentionMask },
+        );
+      } else {
+        r = objective.microBatchLoss(model, batch, backend);
+        loss = scale(r.loss, weight);
+        loss.backward();
+      }
       const parts: Record<string, Tensor> = {};
-      for (const [k, v] of Object.entries(r.parts ?? {})) parts[k] = noGrad(() => scale(v, weight));
+      for (const [k, v] of Object.entries(r!.parts ?? {}))
+        parts[k] = noGrad(() => scale(v, weight));
       return { loss, parts };
     });
     onMicroBatch(out.loss, out.parts);
   }
   return stepTokens;
+}
+
+/** Whether gradient checkpointing can run: the model recomputes, the loss needs only logits. */
+export function canCheckpoint(model: CausalLM, objective: Objective): boolean {
+  return (
+    typeof model.forwardBackward === "function" && typeof objective.lossFromLogits === "function"
+  );
 }

@@ -90,6 +90,9 @@ const evaluate: Handler = {
           template,
           maxLength: t?.maxLength ?? 1024,
           padId: tok.tokenizer.padId ?? 0,
+          // Prompts go to the decoder sorted by length, 32 at a time (equal lengths decode as
+          // one batch); tiny models decode far faster in a few large batches than many small.
+          batchSize: 32,
           ...(needsGeneration
             ? { generate: llmGenerator(model, generationOptions(g, model)) }
             : {}),

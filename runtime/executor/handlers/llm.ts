@@ -9,6 +9,7 @@
 import type { IrNode, IrNodeOf } from "../../../compiler/ir/schema.js";
 import { llamaArchitecture } from "../../../compiler/world/llama-config.js";
 import { notImplementedError } from "../registry.js";
+import { PipeError } from "../../../compiler/diagnostics/pipe-error.js";
 import { modelInput, type LlmModelValue } from "../llm/model-value.js";
 import { isTokenizerValue, type TokenizerValue } from "./tokenize.js";
 import type { Handler } from "../types.js";
@@ -64,6 +65,15 @@ const initLlama: Handler = {
     const tokenizer = isTokenizerValue(tok) ? tok : undefined;
     const c = s.config;
     const vocabSize = c.vocab_size ?? tokenizer?.tokenizer.vocabSize;
+    if (tokenizer && c.vocab_size !== undefined && tokenizer.tokenizer.vocabSize > c.vocab_size) {
+      // A trained tokenizer is only known now: its ids must fit the declared embedding.
+      throw new PipeError(
+        "PW3032",
+        `model \`${node.stage}\` declares vocab_size ${c.vocab_size}, but its trained tokenizer has ${tokenizer.tokenizer.vocabSize} tokens`,
+        {},
+        `set vocab_size to at least ${tokenizer.tokenizer.vocabSize} (or leave it out to use the tokenizer's size)`,
+      );
+    }
     const need = (v: number | undefined, name: string) => {
       // The compiler requires these for an inline model; this guards hand-made IR.
       if (v === undefined) throw new Error(`model \`${node.stage}\`: \`${name}\` is missing`);

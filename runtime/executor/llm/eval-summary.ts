@@ -7,7 +7,9 @@
  * it to `<output>/eval.json`; each stage's full report stays in `<output>/<stage>/eval.json`.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { safeName } from "../names.js";
 import type { IrNode, PipelineIr } from "../../../compiler/ir/schema.js";
 
 export interface EvalRow {
@@ -303,4 +305,41 @@ export async function writeEvalSummary(file: string, s: EvalSummary): Promise<vo
   const temp = `${file}.tmp-${process.pid}`;
   await writeFile(temp, JSON.stringify(s, null, 2) + "\n", "utf8");
   await rename(temp, file);
+}
+
+/**
+ * The scores an evaluate node wrote to `<output>/<stage>/eval*.json` during this run (files
+ * older than `since` are ignored): the results of a node that then failed its `require` gate,
+ * so that the summary still shows them. Undefined when there are none.
+ */
+export function resultsFromFiles(
+  node: IrNode,
+  ir: PipelineIr,
+  outputDir: string,
+  since: number,
+): Record<string, Record<string, number>> | undefined {
+  if (node.op !== "evaluate") return undefined;
+  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
+  const models = node.inputs
+    .filter((i) => /^model(\[\d+\])?$/.test(i.port))
+    .map((i) => byId.get(i.node)?.stage)
+    .filter((s): s is string => s !== undefined);
+  const out: Record<string, Record<string, number>> = {};
+  for (const model of models) {
+    const name = models.length > 1 ? `eval-${safeName(model)}.json` : "eval.json";
+    const file = join(outputDir, safeName(node.stage), name);
+    try {
+      if (statSync(file).mtimeMs < since) continue;
+      const report = JSON.parse(readFileSync(file, "utf8")) as {
+        metrics?: Record<string, { score?: unknown }>;
+      };
+      const scores: Record<string, number> = {};
+      for (const [k, v] of Object.entries(report.metrics ?? {}))
+        if (typeof v?.score === "number") scores[k] = v.score;
+      out[model] = scores;
+    } catch {
+      // Not written in this run (or unreadable): the model is left out.
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -87,8 +87,10 @@ describe("loadIr", () => {
     expect(refusal(ir).message).toContain("the edges do not match");
   });
 
-  it("refuses a setting slot without its input", () => {
-    const ir = copy();
+  it("refuses a setting slot without its input", async () => {
+    // A training stage with an `eval { data: … }` block (the flagship evaluates in stages).
+    const path = join(EXAMPLES_DIR, "sharegpt-chat-lora.pipe");
+    const ir = await compileText(readFileSync(path, "utf8"), { file: path });
     const i = index(ir, "run/train");
     ir.nodes[i].inputs = ir.nodes[i].inputs.filter((x) => x.port !== "eval.data");
     ir.edges = ir.edges.filter((e) => !(e.to === "run/train" && e.port === "eval.data"));

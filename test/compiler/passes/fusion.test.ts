@@ -28,7 +28,11 @@ describe("fusion annotations", () => {
       expect.objectContaining({ kind: "nf4-dequant-matmul", into: "qlora/attach-adapter" }),
     ]);
     const fusedNodes = ir.nodes.filter((n) => n.annotations.fusions.length).map((n) => n.id);
-    expect(fusedNodes).toEqual(["qlora/quantize", "qlora/attach-adapter"]);
+    // The flagship also trains a plain LoRA adapter (the LoRA fusion only) to compare with.
+    expect(fusedNodes).toEqual(["lora/attach-adapter", "qlora/quantize", "qlora/attach-adapter"]);
+    expect(node(ir, "lora/attach-adapter").annotations.fusions.map((f) => f.kind)).toEqual([
+      "lora-matmul",
+    ]);
   });
 
   it("plain LoRA gets the LoRA fusion only; other adapters get none", async () => {

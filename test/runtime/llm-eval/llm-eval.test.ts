@@ -136,6 +136,35 @@ describe("evaluateLlm", () => {
     expect(JSON.parse(evalJson(report, { stage: "ev" })).stage).toBe("ev");
   });
 
+  it("sends prompts to the decoder sorted by length and returns completions in record order", async () => {
+    const mixed: DataRecord[] = ["12+345", "1+1", "100+1000", "2+2", "30+4"].map((q, i) => ({
+      kind: "instruction",
+      instruction: q,
+      input: "",
+      output: q,
+      source: src(i + 1),
+    }));
+    const batches: string[][] = [];
+    const report = await evaluateLlm({
+      metrics: ["exact_match"],
+      records: mixed,
+      template: resolveTemplate({
+        alpaca: { withInput: "{instruction}", withoutInput: "{instruction}" },
+      }),
+      generate: async (prompts) => {
+        batches.push([...prompts]);
+        return [...prompts]; // echo: every answer right, whatever the batching
+      },
+      batchSize: 2,
+      keepPredictions: true,
+    });
+    expect(batches).toEqual([["1+1", "2+2"], ["30+4", "12+345"], ["100+1000"]]);
+    expect(report.predictions!.map((p) => p.prediction)).toEqual(
+      mixed.map((r) => (r as { instruction: string }).instruction),
+    );
+    expect(report.metrics.exact_match.score).toBe(1);
+  });
+
   it("perplexity of plain text needs no template: every token after BOS is scored", async () => {
     const report = await evaluateLlm({
       metrics: ["perplexity"],

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { generateDatasetText } from "../../../../runtime/data/generate/index.js";
-import { arithmeticFacts } from "../../../../runtime/data/generate/arithmetic-zh.js";
+import {
+  arithmeticFacts,
+  arithmeticQuestionSpace,
+  arithmeticTextLines,
+} from "../../../../runtime/data/generate/arithmetic-zh.js";
 
 describe("data generators", () => {
   it("are deterministic for a seed and differ across seeds", () => {
@@ -11,17 +15,52 @@ describe("data generators", () => {
     }
   });
 
-  it("arithmetic facts are correct", () => {
-    for (const f of arithmeticFacts({ rows: 300, seed: 1 })) {
-      const nums = f.question.match(/\d+/g)!.map(Number);
-      const answer = Number(f.answer);
-      if (/加/.test(f.question) || f.question.includes("+")) expect(answer).toBe(nums[0] + nums[1]);
-      else if (/减/.test(f.question) || f.question.includes("-"))
-        expect(answer).toBe(nums[0] - nums[1]);
-      else if (/大/.test(f.question)) expect(answer).toBe(Math.max(nums[0], nums[1]));
-      else expect(answer).toBe(nums[0] + 1);
-      expect(f.statement).toContain(f.answer);
+  it("arithmetic_zh answers are read off the question, in every phrasing and its statement", () => {
+    for (const f of arithmeticQuestionSpace()) {
+      const nums = f.question.match(/\d+/g)!;
+      const expected = {
+        units: () => nums[0][1],
+        tens: () => nums[0][0],
+        reverse: () => [...nums[0]].reverse().join(""),
+        first: () => nums[0],
+        second: () => nums[1],
+        third: () => nums[2],
+      }[f.kind]();
+      expect(f.answer, f.question).toBe(expected);
+      expect(f.statement.endsWith(`${f.answer}。`), f.statement).toBe(true);
+      expect(f.statement, "statements are never questions").not.toMatch(/[？?]|多少|几|哪|什么/);
     }
+  });
+
+  it("arithmetic_zh questions are distinct and the six kinds balanced until a kind runs out", () => {
+    const space = arithmeticQuestionSpace();
+    expect(space).toHaveLength(6540);
+    expect(new Set(space.map((f) => f.question)).size).toBe(6540);
+    const rows = arithmeticFacts({ rows: 1200, seed: 11 });
+    expect(new Set(rows.map((f) => f.question)).size).toBe(1200);
+    const byKind = new Map<string, number>();
+    for (const f of rows) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+    // units, tens and backwards have 180 questions each; the list kinds share the rest.
+    expect(Object.fromEntries(byKind)).toEqual({
+      units: 180,
+      tens: 180,
+      reverse: 180,
+      first: 220,
+      second: 220,
+      third: 220,
+    });
+    const small = arithmeticFacts({ rows: 60, seed: 3 });
+    for (const k of ["units", "tens", "reverse", "first", "second", "third"])
+      expect(small.filter((f) => f.kind === k)).toHaveLength(10);
+  });
+
+  it("arithmetic_zh pre-training text holds statements only, the kinds in turn", () => {
+    const lines = arithmeticTextLines({ rows: 600, seed: 7 });
+    expect(lines.some((l) => /[？?]|多少|几|###/.test(l))).toBe(false);
+    expect(new Set(lines).size).toBe(600);
+    // One statement per number: units, tens and backwards run out at 90 each.
+    expect(lines.filter((l) => l.includes("个位"))).toHaveLength(90);
+    expect(lines.filter((l) => l.includes("第二个"))).toHaveLength(110);
   });
 
   it("writes alpaca JSONL or text by format", () => {
