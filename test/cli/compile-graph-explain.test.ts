@@ -49,8 +49,8 @@ describe("pipe compile", () => {
     const r = await run(["compile", QLORA, "-o", target]);
     expect(r.code).toBe(0);
     expect(r.out).toBe("");
-    expect(r.err).toMatch(/wrote .*ir\.json: 18 nodes/);
-    expect(loadIr(JSON.parse(readFileSync(target, "utf8"))).nodes).toHaveLength(18);
+    expect(r.err).toMatch(/wrote .*ir\.json: 21 nodes/);
+    expect(loadIr(JSON.parse(readFileSync(target, "utf8"))).nodes).toHaveLength(21);
   });
 
   it("refuses a file with errors: exit 1, diagnostics as `pipe check` prints them", async () => {
@@ -95,7 +95,7 @@ describe("pipe explain", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('pipeline "alpaca-zh-qlora" (examples/alpaca-zh-qlora.pipe)');
     expect(r.out).toMatch(/quantize_base +nf4 +set in file/);
-    expect(r.out).toContain("order of execution (18 steps)");
+    expect(r.out).toContain("order of execution (21 steps)");
     expect(r.out).toContain("not run: nothing");
   });
 

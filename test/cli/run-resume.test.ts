@@ -26,11 +26,12 @@ const PIPE = `pipeline "resume-lora" {
 dataset sft = alpaca("data/train.jsonl") {
   generate: arithmetic_zh { rows: 160, seed: 11, format: alpaca }
   template: alpaca_zh
-  max_length: 40
+  max_length: 64
   split { train: 90%, val: 10% }
 }
 model base = llama {
-  tokenizer: bpe { vocab_size: 260, train_on: sft.train }
+  tokenizer: char { train_on: sft.train }
+  vocab_size: 320
   hidden_size: 32
   intermediate_size: 64
   num_hidden_layers: 1
