@@ -5,6 +5,7 @@
  * training) and `--device` ask for it.
  */
 import type { CheckOptions } from "../compiler/check.js";
+import type { CliIo } from "./io.js";
 
 export type AdapterLimits = Required<Pick<CheckOptions, "deviceLimits" | "adapterName">>;
 
@@ -13,4 +14,12 @@ export async function adapterLimits(): Promise<AdapterLimits | undefined> {
   const { sharedGpu } = await import("../runtime/device/acquire.js");
   const gpu = await sharedGpu().catch(() => null);
   return gpu ? { deviceLimits: gpu.limits, adapterName: gpu.adapterName } : undefined;
+}
+
+/** The adapter's limits for `--device`, or a notice that WebGPU's defaults stay in effect. */
+export async function limitsOrNotice(io: CliIo): Promise<AdapterLimits | undefined> {
+  const limits = await adapterLimits();
+  if (!limits)
+    io.stderr("note: no WebGPU adapter found; checking against WebGPU's default limits\n");
+  return limits;
 }

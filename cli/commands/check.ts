@@ -5,7 +5,7 @@ import { EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, type CliIo } from "../io.js";
 import { printDiagnostics, printSummary, type DiagnosticFormat } from "../print-diagnostics.js";
 import { readSourceFiles } from "../source-files.js";
 import { fileFolder } from "../source-files.js";
-import type { AdapterLimits } from "../adapter-limits.js";
+import { limitsOrNotice } from "../adapter-limits.js";
 
 export interface CheckArgs {
   files: string[];
@@ -45,13 +45,4 @@ export async function runCheck(io: CliIo, args: CheckArgs): Promise<number> {
   if (args.format === "human") printSummary(io, all, files.length);
   if (failures.length > 0) return EXIT_USAGE;
   return hasErrors(all) ? EXIT_DIAGNOSTICS : EXIT_OK;
-}
-
-/** The adapter's limits for `--device`, or a notice that the defaults stay in effect. */
-export async function limitsOrNotice(io: CliIo): Promise<AdapterLimits | undefined> {
-  const { adapterLimits } = await import("../adapter-limits.js");
-  const limits = await adapterLimits();
-  if (!limits)
-    io.stderr("note: no WebGPU adapter found; checking against WebGPU's default limits\n");
-  return limits;
 }

@@ -7,7 +7,7 @@
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { diagnosticToJson, renderDiagnostic } from "../../compiler/diagnostics/render.js";
 import { checkSource } from "../../compiler/check.js";
-import { limitsOrNotice } from "./check.js";
+import { limitsOrNotice } from "../adapter-limits.js";
 import { buildEstimateReport, estimateToJson } from "../../compiler/estimate/report.js";
 import { renderEstimate } from "../../compiler/estimate/render-table.js";
 import { unitInfo } from "../../compiler/settings/units.js";
