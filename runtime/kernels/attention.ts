@@ -13,6 +13,13 @@
  * Neighbouring invocations handle neighbouring queries (or keys) of one head and walk the other
  * side in the same order, so on lavapipe those loads are uniform across SIMD lanes.
  * The head dimension is compiled in (one pipeline per D).
+ *
+ * Segments (packed sequences): with the optional `segments` buffer, u32 [B, Tk] (i32 bits are
+ * read the same way), query i also needs seg[b, j] == seg[b, qOffset + i] to attend key j, so
+ * examples packed into one row never see each other. It is a separate pipeline variant: without
+ * the buffer the segment lines are left out of the shaders entirely (no extra load or branch:
+ * the unmasked path is the plain causal kernel). With it, a key of another segment costs one
+ * u32 load and a skipped iteration.
  */
 import { packWords } from "./param-words.js";
 import { dispatch, type BufferBinding, uniformBuffer } from "./launch.js";
@@ -40,13 +47,19 @@ ${flatIndexWgsl(64)}
 `;
 }
 
-function forwardWgsl(D: number): string {
+/** The segment-id buffer, bound after the kernel's other buffers (segmented variant only). */
+function segmentDecl(binding: number): string {
+  return /* wgsl */ `@group(0) @binding(${binding}) var<storage, read> SEG: array<u32>;`;
+}
+
+function forwardWgsl(D: number, segmented: boolean): string {
   return /* wgsl */ `${header(D)}
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
 @group(0) @binding(3) var<storage, read> V: array<f32>;
 @group(0) @binding(4) var<storage, read_write> O: array<f32>;
 @group(0) @binding(5) var<storage, read_write> LSE: array<f32>;
+${segmented ? segmentDecl(6) : ""}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let idx = flatIndex(gid);
@@ -63,7 +76,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var m = -3.4028234e38;
   var l = 0.0;
   let last = min(p.qOffset + i, p.Tk - 1u);
+  ${segmented ? "let sq = SEG[b * p.Tk + last];" : ""}
   for (var j = 0u; j <= last; j++) {
+    ${segmented ? "if (SEG[b * p.Tk + j] != sq) { continue; }" : ""}
     let ko = ((b * p.Tk + j) * p.Hkv + kvh) * D;
     var s = 0.0;
     for (var d = 0u; d < D; d++) { s = fma(q[d], K[ko + d], s); }
@@ -84,7 +99,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 /** Dᵢ = dOᵢ·Oᵢ and dQ. */
-function backwardQueryWgsl(D: number): string {
+function backwardQueryWgsl(D: number, segmented: boolean): string {
   return /* wgsl */ `${header(D)}
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
@@ -94,6 +109,7 @@ function backwardQueryWgsl(D: number): string {
 @group(0) @binding(6) var<storage, read> DO: array<f32>;
 @group(0) @binding(7) var<storage, read_write> Dvec: array<f32>;
 @group(0) @binding(8) var<storage, read_write> DQ: array<f32>;
+${segmented ? segmentDecl(9) : ""}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let idx = flatIndex(gid);
@@ -116,7 +132,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   Dvec[idx] = di;
   let lse = LSE[idx];
+  ${segmented ? "let sq = SEG[b * p.Tk + i];" : ""}
   for (var j = 0u; j <= i; j++) {
+    ${segmented ? "if (SEG[b * p.Tk + j] != sq) { continue; }" : ""}
     let ko = ((b * p.Tk + j) * p.Hkv + kvh) * D;
     var s = 0.0;
     var dp = 0.0;
@@ -129,7 +147,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 /** dK and dV, one invocation per (b, kv head, key). */
-function backwardKeyWgsl(D: number): string {
+function backwardKeyWgsl(D: number, segmented: boolean): string {
   return /* wgsl */ `${header(D)}
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
@@ -139,6 +157,7 @@ function backwardKeyWgsl(D: number): string {
 @group(0) @binding(6) var<storage, read> Dvec: array<f32>;
 @group(0) @binding(7) var<storage, read_write> DK: array<f32>;
 @group(0) @binding(8) var<storage, read_write> DV: array<f32>;
+${segmented ? segmentDecl(9) : ""}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let idx = flatIndex(gid);
@@ -154,12 +173,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var dk: array<f32, ${D}>;
   var dv: array<f32, ${D}>;
   for (var d = 0u; d < D; d++) { k[d] = K[ko + d] * p.scale; v[d] = V[ko + d]; dk[d] = 0.0; dv[d] = 0.0; }
+  ${segmented ? "let sk = SEG[b * p.Tk + j];" : ""}
   for (var g = 0u; g < group; g++) {
     let h = kvh * group + g;
     let bh = b * p.H + h;
     // Descending, so neighbouring keys read the same query at the same step.
     for (var ii = p.Tq; ii > j; ii--) {
       let i = ii - 1u;
+      ${segmented ? "if (SEG[b * p.Tk + i] != sk) { continue; }" : ""}
       let qo = ((b * p.Tq + i) * p.H + h) * D;
       var s = 0.0;
       var dp = 0.0;
@@ -204,15 +225,18 @@ export function encodeAttentionForward(
     v: BufferBinding;
     o: BufferBinding;
     lse: BufferBinding;
+    /** Optional u32 [B, Tk] segment ids: attention stays inside a segment. */
+    segments?: BufferBinding;
   },
 ): void {
   const n = shape.batch * shape.heads * shape.queries;
   if (n === 0) return;
+  const seg = buf.segments ? [buf.segments] : [];
   dispatch(
     device,
     {
-      code: forwardWgsl(shape.headDim),
-      bindings: [params(device, shape), buf.q, buf.k, buf.v, buf.o, buf.lse],
+      code: forwardWgsl(shape.headDim, seg.length > 0),
+      bindings: [params(device, shape), buf.q, buf.k, buf.v, buf.o, buf.lse, ...seg],
       workgroups: grid1d(n, 64),
       label: "attention-forward",
     },
@@ -236,6 +260,8 @@ export function encodeAttentionBackward(
     dq: BufferBinding;
     dk: BufferBinding;
     dv: BufferBinding;
+    /** Optional u32 [B, T] segment ids (the forward's). */
+    segments?: BufferBinding;
   },
 ): void {
   if ((shape.keys ?? shape.queries) !== shape.queries) {
@@ -244,11 +270,12 @@ export function encodeAttentionBackward(
   const nq = shape.batch * shape.heads * shape.queries;
   if (nq === 0) return;
   const u = params(device, shape);
+  const seg = buf.segments ? [buf.segments] : [];
   dispatch(
     device,
     {
-      code: backwardQueryWgsl(shape.headDim),
-      bindings: [u, buf.q, buf.k, buf.v, buf.o, buf.lse, buf.dout, buf.dvec, buf.dq],
+      code: backwardQueryWgsl(shape.headDim, seg.length > 0),
+      bindings: [u, buf.q, buf.k, buf.v, buf.o, buf.lse, buf.dout, buf.dvec, buf.dq, ...seg],
       workgroups: grid1d(nq, 64),
       label: "attention-backward-dq",
     },
@@ -257,8 +284,8 @@ export function encodeAttentionBackward(
   dispatch(
     device,
     {
-      code: backwardKeyWgsl(shape.headDim),
-      bindings: [u, buf.q, buf.k, buf.v, buf.lse, buf.dout, buf.dvec, buf.dk, buf.dv],
+      code: backwardKeyWgsl(shape.headDim, seg.length > 0),
+      bindings: [u, buf.q, buf.k, buf.v, buf.lse, buf.dout, buf.dvec, buf.dk, buf.dv, ...seg],
       workgroups: grid1d(shape.batch * shape.kvHeads * shape.queries, 64),
       label: "attention-backward-dkdv",
     },

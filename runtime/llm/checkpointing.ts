@@ -23,7 +23,10 @@ import { createRng } from "../util/random.js";
 import type { DecoderLayer } from "./layers.js";
 import type { ForwardOptions, LlamaModel } from "./model.js";
 
-export interface ForwardBackwardOptions extends Pick<ForwardOptions, "attentionMask"> {
+export interface ForwardBackwardOptions extends Pick<
+  ForwardOptions,
+  "attentionMask" | "positionIds" | "segmentIds"
+> {
   /** Recompute each layer's forward in the backward pass (default false). */
   checkpoint?: boolean;
 }
@@ -48,7 +51,11 @@ export function forwardBackward(
   lossFn: (logits: Tensor) => Tensor,
   options: ForwardBackwardOptions = {},
 ): Tensor {
-  const forwardOptions = options.attentionMask ? { attentionMask: options.attentionMask } : {};
+  const forwardOptions: ForwardOptions = {
+    ...(options.attentionMask ? { attentionMask: options.attentionMask } : {}),
+    ...(options.positionIds ? { positionIds: options.positionIds } : {}),
+    ...(options.segmentIds ? { segmentIds: options.segmentIds } : {}),
+  };
   if (!options.checkpoint) {
     const loss = lossFn(model.forward(inputIds, forwardOptions));
     loss.backward();

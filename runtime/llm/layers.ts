@@ -36,6 +36,8 @@ export interface LayerContext {
   positions: Tensor;
   /** The RoPE (cos, sin) table, [maxPositions, headDim/2, 2]. */
   ropeTable: Tensor;
+  /** i32 [batch, tokens] segment ids (packed sequences): attention stays inside a segment. */
+  segments?: Tensor;
   training: boolean;
   cache?: KvCache;
   /** Prefix tuning without a cache: per-layer key/value rows [n, kvHeads·headDim]. */
@@ -120,6 +122,8 @@ export class DecoderLayer {
     k = rope(k, ctx.positions, ctx.ropeTable);
 
     let attn: Tensor;
+    if (ctx.segments && (ctx.cache || ctx.prefix))
+      throw new Error("internal: segment ids with a KV cache or prefix tuning");
     if (ctx.cache) {
       const kv = ctx.cache.append(this.index, k, v);
       attn = causalAttention(q, kv.k, kv.v);
@@ -135,7 +139,7 @@ export class DecoderLayer {
       const full = causalAttention(qPad, concat([pk, k], 1), concat([pv, v], 1));
       attn = slice(full, [0, n, 0, 0]);
     } else {
-      attn = causalAttention(q, k, v);
+      attn = causalAttention(q, k, v, ctx.segments ? { segments: ctx.segments } : {});
     }
     let o = w.o.forward(reshape(attn, [B, T, H * D]), ctx.training);
     if (this.adapterAttn) o = this.adapterAttn.forward(o);

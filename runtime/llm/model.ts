@@ -42,6 +42,17 @@ export interface ForwardOptions {
   cache?: KvCache;
   /** Logits for the last position only ([B, 1, V]). */
   lastOnly?: boolean;
+  /**
+   * RoPE position of each token, [B][T] (packed sequences restart at 0 for every example);
+   * default 0 … T−1 in every row. Not with a KV cache or prompt/prefix tuning.
+   */
+  positionIds?: readonly (readonly number[])[];
+  /**
+   * Segment id of each token, [B][T]: a token attends only to earlier tokens with the same id,
+   * so examples packed into one row are independent (padding gets its own id, 0). Not with a
+   * KV cache or prompt/prefix tuning.
+   */
+  segmentIds?: readonly (readonly number[])[];
 }
 
 /** One forward call's inputs and shared layer context (see `LlamaModel.prepare`). */
@@ -283,7 +294,12 @@ export class LlamaModel {
   forwardBackward(
     inputIds: Tensor | readonly (readonly number[])[],
     lossFn: (logits: Tensor) => Tensor,
-    options: { checkpoint: boolean; attentionMask?: readonly (readonly number[])[] },
+    options: {
+      checkpoint: boolean;
+      attentionMask?: readonly (readonly number[])[];
+      positionIds?: readonly (readonly number[])[];
+      segmentIds?: readonly (readonly number[])[];
+    },
   ): Tensor {
     return forwardBackward(this, inputIds, lossFn, options);
   }
@@ -311,22 +327,44 @@ export class LlamaModel {
     if (options.attentionMask) checkRightPadding(options.attentionMask, B, T);
     const cache = options.cache;
     const pa = this.promptAdapter;
+    const packed = options.positionIds !== undefined || options.segmentIds !== undefined;
+    if (packed && (cache || pa)) {
+      throw new Error(
+        `LlamaModel.forward: position/segment ids (packed sequences) cannot be combined with ${cache ? "a KV cache" : pa!.kind}`,
+      );
+    }
+    if (options.positionIds) checkPerToken("positionIds", options.positionIds, B, T);
+    if (options.segmentIds) checkPerToken("segmentIds", options.segmentIds, B, T);
     const prompt = pa?.kind === "prompt-tuning" && (!cache || cache.isEmpty) ? pa : null;
     const prefix = pa?.kind === "prefix-tuning" ? pa : null;
     if (cache && prefix && cache.isEmpty) this.seedPrefix(cache, B);
     const n = prompt ? prompt.virtualTokens : 0;
     const tokens = T + n;
     const offset = cache ? cache.length : prefix ? prefix.virtualTokens : 0;
-    const table = this.ropeTable(offset + tokens);
     const positions = new Int32Array(B * tokens);
-    for (let b = 0; b < B; b++)
-      for (let t = 0; t < tokens; t++) positions[b * tokens + t] = offset + t;
+    let maxPosition = offset + tokens - 1;
+    if (options.positionIds) {
+      positions.set(options.positionIds.flat());
+      maxPosition = positions.reduce((a, b) => Math.max(a, b), 0);
+    } else {
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < tokens; t++) positions[b * tokens + t] = offset + t;
+    }
+    const table = this.ropeTable(maxPosition + 1);
     const ctx: LayerContext = {
       batch: B,
       tokens,
       positions: fromArray(positions, [B * tokens], { backend: this.backend, dtype: "i32" }),
       ropeTable: table,
       training: this.training,
+      ...(options.segmentIds
+        ? {
+            segments: fromArray(Int32Array.from(options.segmentIds.flat()), [B, tokens], {
+              backend: this.backend,
+              dtype: "i32",
+            }),
+          }
+        : {}),
       ...(cache ? { cache } : {}),
       ...(prefix && !cache ? { prefix: (l: number) => this.prefixRows(prefix, l) } : {}),
     };
@@ -428,6 +466,24 @@ export class LlamaModel {
     this.promptAdapter?.embedding.dispose();
     this.rope?.dispose();
   }
+}
+
+/** [B][T] non-negative integers (position or segment ids). */
+function checkPerToken(
+  what: string,
+  rows: readonly (readonly number[])[],
+  B: number,
+  T: number,
+): void {
+  if (rows.length !== B) throw new Error(`${what} has ${rows.length} rows for batch ${B}`);
+  rows.forEach((row, b) => {
+    if (row.length !== T)
+      throw new Error(`${what} row ${b} has ${row.length} entries for ${T} tokens`);
+    for (const x of row) {
+      if (!Number.isInteger(x) || x < 0 || x > 0x7fffffff)
+        throw new Error(`${what} row ${b}: ${x} is not a non-negative integer`);
+    }
+  });
 }
 
 function checkRightPadding(mask: readonly (readonly number[])[], B: number, T: number): void {

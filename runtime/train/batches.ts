@@ -11,6 +11,14 @@
  * Labels follow Hugging Face (`labels[i] = inputIds[i]` on trained tokens, −100 elsewhere) and
  * the loss shifts by one: the logits at position i are scored against `labels[i + 1]`. The
  * shift happens here, on the host, so the loss runs on all B·T logit rows without a copy.
+ *
+ * Packed sequences (several examples in one row, runtime/data/template/packing.ts) carry
+ * `positionIds` (restarting at 0 per example) and 1-based `segmentIds`. A micro-batch with any
+ * such row gets [B][T] `positionIds` / `segmentIds` for every row (an unpacked row is segment
+ * 1 at positions 0…n−1; padding is segment 0 at position 0), which the model uses for RoPE and
+ * to keep attention inside a segment, and no target crosses a segment boundary (the last token
+ * of one example never predicts the first of the next), whatever the objective. A micro-batch
+ * without packed rows has neither, and is exactly what it was before packing existed.
  */
 import { createRng } from "../util/random.js";
 import { IGNORE_INDEX } from "../data/template/tokenize-example.js";
@@ -20,6 +28,10 @@ export interface LmExample {
   inputIds: readonly number[];
   /** Absent for pre-training examples (every token is trained). */
   labels?: readonly number[];
+  /** Packed sequences: the RoPE position of each token (restarting at 0 per example). */
+  positionIds?: readonly number[];
+  /** Packed sequences: the (1-based) example each token belongs to. */
+  segmentIds?: readonly number[];
 }
 
 /** `sft`: loss on the labelled (answer) tokens only; `pretrain`: loss on every token. */
@@ -30,6 +42,10 @@ export interface MicroBatch {
   inputIds: number[][];
   /** [B][T], 1 = real token. */
   attentionMask: number[][];
+  /** [B][T] RoPE positions; only when a row is packed (padding: 0). */
+  positionIds?: number[][];
+  /** [B][T] segment ids; only when a row is packed (padding: 0). */
+  segmentIds?: number[][];
   /** [B·T] flattened next-token targets (−100 = no loss), already shifted. */
   targets: Int32Array;
   batch: number;
@@ -83,6 +99,9 @@ export function buildMicroBatch(
   const T = options.maxLength ? Math.min(longest, options.maxLength) : longest;
   const inputIds: number[][] = [];
   const attentionMask: number[][] = [];
+  const packed = rows.some((r) => r.segmentIds !== undefined || r.positionIds !== undefined);
+  const positionIds: number[][] = [];
+  const segmentIds: number[][] = [];
   const targets = new Int32Array(B * T).fill(IGNORE_INDEX);
   let lossTokens = 0;
   let inputTokens = 0;
@@ -95,10 +114,22 @@ export function buildMicroBatch(
       ids[t] = row.inputIds[t];
       mask[t] = 1;
     }
-    // Position t predicts token t+1 (within the real tokens of the row).
+    let seg: number[] | undefined;
+    if (packed) {
+      checkPacking(row);
+      const pos = new Array<number>(T).fill(0);
+      seg = new Array<number>(T).fill(0);
+      for (let t = 0; t < n; t++) {
+        pos[t] = row.positionIds ? row.positionIds[t] : t;
+        seg[t] = row.segmentIds ? row.segmentIds[t] : 1;
+      }
+      positionIds.push(pos);
+      segmentIds.push(seg);
+    }
+    // Position t predicts token t+1 (within the real tokens of the row and of its segment).
     for (let t = 0; t + 1 < n; t++) {
       const label = labels[t + 1];
-      if (label !== IGNORE_INDEX) {
+      if (label !== IGNORE_INDEX && (!seg || seg[t] === seg[t + 1])) {
         targets[b * T + t] = label;
         lossTokens++;
       }
@@ -107,7 +138,32 @@ export function buildMicroBatch(
     inputIds.push(ids);
     attentionMask.push(mask);
   });
-  return { inputIds, attentionMask, targets, batch: B, length: T, lossTokens, inputTokens };
+  return {
+    inputIds,
+    attentionMask,
+    ...(packed ? { positionIds, segmentIds } : {}),
+    targets,
+    batch: B,
+    length: T,
+    lossTokens,
+    inputTokens,
+  };
+}
+
+/** A packed row's ids: one per token, segments ≥ 1 (0 is padding's), positions ≥ 0. */
+function checkPacking(row: LmExample): void {
+  const n = row.inputIds.length;
+  for (const [what, ids, min] of [
+    ["segmentIds", row.segmentIds, 1],
+    ["positionIds", row.positionIds, 0],
+  ] as const) {
+    if (!ids) continue;
+    if (ids.length !== n)
+      throw new Error(`packed example has ${n} input ids but ${ids.length} ${what}`);
+    for (const x of ids)
+      if (!Number.isInteger(x) || x < min)
+        throw new Error(`packed example: ${what} must be integers ≥ ${min}, got ${x}`);
+  }
 }
 
 /** Where training stands in the data: epoch and the next micro-batch inside it. */

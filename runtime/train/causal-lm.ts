@@ -7,12 +7,23 @@ import type { Backend } from "../backend/backend.js";
 
 export type RngState = [number, number, number, number];
 
+/** Per-row, per-token inputs besides the ids ([B][T] each; see `MicroBatch`). */
+export interface LmForwardOptions {
+  /** 1 = real token, 0 = padding (right padding only). */
+  attentionMask?: readonly (readonly number[])[];
+  /** RoPE positions (packed sequences restart at 0 per example). */
+  positionIds?: readonly (readonly number[])[];
+  /** Segment ids: a token attends only to earlier tokens of its own segment (packing). */
+  segmentIds?: readonly (readonly number[])[];
+}
+
 export interface CausalLM {
-  /** Logits [B, T, vocab] for input ids [B, T] (right padding only; mask 1 = real token). */
-  forward(
-    inputIds: Tensor | readonly (readonly number[])[],
-    options?: { attentionMask?: readonly (readonly number[])[] },
-  ): Tensor;
+  /**
+   * Logits [B, T, vocab] for input ids [B, T] (right padding only; mask 1 = real token). A
+   * model that gets `positionIds` / `segmentIds` (packed batches) must honour them: RoPE at
+   * those positions, attention inside a segment.
+   */
+  forward(inputIds: Tensor | readonly (readonly number[])[], options?: LmForwardOptions): Tensor;
   /** The parameters the optimiser updates, by stable name (checkpoint keys). */
   trainableParameters(): Map<string, Tensor>;
   /** Host copies of the parameters (`trainableOnly`: what a checkpoint needs). */
@@ -40,7 +51,7 @@ export interface CausalLM {
   forwardBackward?(
     inputIds: Tensor,
     lossFn: (logits: Tensor) => Tensor,
-    options: { checkpoint: boolean; attentionMask?: readonly (readonly number[])[] },
+    options: { checkpoint: boolean } & LmForwardOptions,
   ): Tensor;
 }
 

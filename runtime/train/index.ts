@@ -9,7 +9,13 @@ export {
   type CheckpointOptions,
   type EvaluateContext,
 } from "./options.js";
-export { type CausalLM, type RngState, modelBackend, inEvalMode } from "./causal-lm.js";
+export {
+  type CausalLM,
+  type LmForwardOptions,
+  type RngState,
+  modelBackend,
+  inEvalMode,
+} from "./causal-lm.js";
 export {
   buildMicroBatch,
   epochOrder,
@@ -29,6 +35,7 @@ export {
   targetsTensor,
   logitRows,
   modelLogits,
+  forwardOptions,
   type Objective,
   type ObjectiveOutput,
 } from "./objective.js";

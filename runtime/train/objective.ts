@@ -8,7 +8,7 @@ import { fromArray } from "../tensor/creation.js";
 import { reshape } from "../ops/shape.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import type { Backend } from "../backend/backend.js";
-import type { CausalLM } from "./causal-lm.js";
+import type { CausalLM, LmForwardOptions } from "./causal-lm.js";
 import type { MicroBatch } from "./batches.js";
 
 export interface ObjectiveOutput {
@@ -48,8 +48,17 @@ export function logitRows(logits: Tensor): Tensor {
   return reshape(logits, [-1, V]);
 }
 
+/** The model's per-token inputs of a micro-batch: mask, and positions/segments when packed. */
+export function forwardOptions(batch: MicroBatch): LmForwardOptions {
+  return {
+    attentionMask: batch.attentionMask,
+    ...(batch.positionIds ? { positionIds: batch.positionIds } : {}),
+    ...(batch.segmentIds ? { segmentIds: batch.segmentIds } : {}),
+  };
+}
+
 export function modelLogits(model: CausalLM, batch: MicroBatch, backend: Backend): Tensor {
-  return model.forward(inputIdsTensor(batch, backend), { attentionMask: batch.attentionMask });
+  return model.forward(inputIdsTensor(batch, backend), forwardOptions(batch));
 }
 
 /** Next-token cross-entropy (SFT: answer tokens; pre-training: every token). */

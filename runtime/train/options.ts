@@ -143,13 +143,18 @@ export function createOptimizer(options: OptimizerOptions, params: readonly Tens
     : new AdamW(params, common);
 }
 
-/** sha256 of the training examples (ids and labels, in order). */
+/**
+ * sha256 of the training examples (ids and labels, in order; packed rows add their position and
+ * segment ids, so unpacked data keeps the fingerprint it always had).
+ */
 export function dataFingerprint(examples: readonly LmExample[]): string {
   const h = createHash("sha256");
   for (const e of examples) {
     h.update(Int32Array.from(e.inputIds));
     h.update("|");
     if (e.labels) h.update(Int32Array.from(e.labels));
+    if (e.positionIds) h.update("|p").update(Int32Array.from(e.positionIds));
+    if (e.segmentIds) h.update("|s").update(Int32Array.from(e.segmentIds));
     h.update("\n");
   }
   return h.digest("hex");

@@ -11,7 +11,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { scale } from "../ops/elementwise.js";
 import type { CausalLM } from "./causal-lm.js";
 import type { MicroBatch } from "./batches.js";
-import { inputIdsTensor, type Objective } from "./objective.js";
+import { forwardOptions, inputIdsTensor, type Objective } from "./objective.js";
 
 export interface StepLoss {
   /** The step's loss (a scalar on the device; the caller owns it). */
@@ -53,7 +53,7 @@ export function accumulateStepGradients(
             r = objective.lossFromLogits!(logits, batch, backend);
             return scale(r.loss, weight);
           },
-          { checkpoint: true, attentionMask: batch.attentionMask },
+          { checkpoint: true, ...forwardOptions(batch) },
         );
       } else {
         r = objective.microBatchLoss(model, batch, backend);

@@ -1,9 +1,10 @@
 /**
  * Packing short examples into sequences of at most `maxLength` tokens (fewer pad tokens, more
  * trained tokens per step). Each packed sequence says where its examples start (`segmentIds`,
- * 1-based per example) and restarts `positionIds` at 0 for each example, so attention can be
- * limited to one example and RoPE positions match the unpacked case. The first token of every
- * example gets label -100: nothing in its own example precedes it.
+ * 1-based per example) and restarts `positionIds` at 0 for each example; the trainer passes both
+ * to the model (runtime/train/batches.ts), which limits attention to one example and uses these
+ * RoPE positions, so each example trains as if unpacked. The first token of every example gets
+ * label -100: nothing in its own example precedes it.
  *
  * First-fit decreasing by length (ties by input order) — deterministic and usually > 95 % full.
  */

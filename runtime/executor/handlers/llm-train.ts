@@ -44,9 +44,43 @@ async function tokenizedInput(ctx: HandlerContext, port: string): Promise<Tokeni
   return v;
 }
 
+/**
+ * The trainer's examples. Packed sequences keep their position and segment ids, so each
+ * example attends only to itself with RoPE positions from 0, as if it were trained alone.
+ */
 function examples(t: TokenizedValue): LmExample[] {
-  if (t.packed) return t.packed.map((p) => ({ inputIds: p.inputIds, labels: p.labels }));
+  if (t.packed)
+    return t.packed.map((p) => ({
+      inputIds: p.inputIds,
+      labels: p.labels,
+      positionIds: p.positionIds,
+      segmentIds: p.segmentIds,
+    }));
   return t.examples.map((e) => ({ inputIds: e.inputIds, labels: e.labels }));
+}
+
+/**
+ * Prompt and prefix tuning put virtual tokens in front of a row, which packed examples cannot
+ * share: such a model trains on packed rows as plain sequences (examples see earlier ones), as
+ * before segment masking existed, and the run says so.
+ */
+function packingFor<T extends { train: readonly LmExample[]; val?: readonly LmExample[] }>(
+  ctx: HandlerContext,
+  model: { promptAdapter: { kind: string } | null },
+  options: T,
+): T {
+  const pa = model.promptAdapter;
+  const strip = (rows: readonly LmExample[]) =>
+    rows.map((r) => ({ inputIds: r.inputIds, ...(r.labels ? { labels: r.labels } : {}) }));
+  if (!pa || !options.train.concat(options.val ?? []).some((r) => r.segmentIds)) return options;
+  ctx.warn(
+    `${pa.kind} cannot keep packed examples apart (its virtual tokens sit in front of the whole row): packed examples attend to the examples before them in their row`,
+  );
+  return {
+    ...options,
+    train: strip(options.train),
+    ...(options.val ? { val: strip(options.val) } : {}),
+  };
 }
 
 /** The IR's training settings as the trainer's options (model and loss left to the caller). */
@@ -229,7 +263,7 @@ const train: Handler = {
     try {
       result = await trainCausalLM({
         model,
-        ...trainerOptions(ctx, node.settings, data, val, padId),
+        ...packingFor(ctx, model, trainerOptions(ctx, node.settings, data, val, padId)),
       });
     } catch (err) {
       model.dispose();
@@ -263,7 +297,7 @@ const distill: Handler = {
         student,
         temperature: s.temperature,
         alpha: s.alpha,
-        ...trainerOptions(ctx, s, data, val, padId),
+        ...packingFor(ctx, student, trainerOptions(ctx, s, data, val, padId)),
         tokenizers: {
           ...(teacherValue.tokenizer ? { teacher: teacherValue.tokenizer.tokenizer } : {}),
           ...(studentValue.tokenizer ? { student: studentValue.tokenizer.tokenizer } : {}),

@@ -1,6 +1,7 @@
 /**
  * CPU reference for causal grouped-query attention (runtime/kernels/attention.ts), float64,
- * computed the plain way (scores, masked softmax, weighted sum) rather than online.
+ * computed the plain way (scores, masked softmax, weighted sum) rather than online. With
+ * `segments` ([B, Tk] ids) key j is also masked for query i unless seg[b, j] = seg[b, off + i].
  */
 import type { AttentionShape } from "../attention.js";
 
@@ -19,8 +20,8 @@ function dims(s: AttentionShape) {
   };
 }
 
-/** Attention probabilities P[b][h][i][j] (zero above the causal diagonal). */
-function probabilities(s: AttentionShape, q: Arr, k: Arr): Float64Array {
+/** Attention probabilities P[b][h][i][j] (zero above the causal diagonal and across segments). */
+function probabilities(s: AttentionShape, q: Arr, k: Arr, segments?: Arr): Float64Array {
   const { Tq, Tk, D, off, group, scale } = dims(s);
   const P = new Float64Array(s.batch * s.heads * Tq * Tk);
   for (let b = 0; b < s.batch; b++) {
@@ -28,8 +29,11 @@ function probabilities(s: AttentionShape, q: Arr, k: Arr): Float64Array {
       const kvh = Math.floor(h / group);
       for (let i = 0; i < Tq; i++) {
         const row = ((b * s.heads + h) * Tq + i) * Tk;
+        const visible = (j: number) =>
+          !segments || segments[b * Tk + j] === segments[b * Tk + off + i];
         let m = -Infinity;
         for (let j = 0; j <= off + i; j++) {
+          if (!visible(j)) continue;
           let dot = 0;
           for (let d = 0; d < D; d++)
             dot +=
@@ -38,7 +42,8 @@ function probabilities(s: AttentionShape, q: Arr, k: Arr): Float64Array {
           m = Math.max(m, P[row + j]);
         }
         let l = 0;
-        for (let j = 0; j <= off + i; j++) l += P[row + j] = Math.exp(P[row + j] - m);
+        for (let j = 0; j <= off + i; j++)
+          if (visible(j)) l += P[row + j] = Math.exp(P[row + j] - m);
         for (let j = 0; j <= off + i; j++) P[row + j] /= l;
       }
     }
@@ -46,9 +51,15 @@ function probabilities(s: AttentionShape, q: Arr, k: Arr): Float64Array {
   return P;
 }
 
-export function attentionForwardReference(s: AttentionShape, q: Arr, k: Arr, v: Arr): Float64Array {
+export function attentionForwardReference(
+  s: AttentionShape,
+  q: Arr,
+  k: Arr,
+  v: Arr,
+  segments?: Arr,
+): Float64Array {
   const { Tq, Tk, D, group } = dims(s);
-  const P = probabilities(s, q, k);
+  const P = probabilities(s, q, k, segments);
   const o = new Float64Array(s.batch * Tq * s.heads * D);
   for (let b = 0; b < s.batch; b++) {
     for (let h = 0; h < s.heads; h++) {
@@ -73,9 +84,10 @@ export function attentionBackwardReference(
   k: Arr,
   v: Arr,
   dout: Arr,
+  segments?: Arr,
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const { Tq, Tk, D, group, scale } = dims(s);
-  const P = probabilities(s, q, k);
+  const P = probabilities(s, q, k, segments);
   const dq = new Float64Array(q.length);
   const dk = new Float64Array(k.length);
   const dv = new Float64Array(v.length);

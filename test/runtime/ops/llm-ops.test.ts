@@ -106,6 +106,26 @@ const cases: Case[] = [
     compare: [f([2, 19, 4, 16]), f([2, 19, 2, 16]), f([2, 19, 2, 16])],
   },
   {
+    // Packed rows: attention stays inside each segment (0 = padding).
+    name: "causalAttention (segments)",
+    fn: (q, k, v, seg) => causalAttention(q, k, v, { segments: seg }),
+    check: [
+      f([2, 5, 2, 2]),
+      f([2, 5, 1, 2]),
+      f([2, 5, 1, 2]),
+      i32([1, 1, 2, 2, 2, 1, 2, 2, 3, 0], [2, 5]),
+    ],
+    compare: [
+      f([2, 19, 4, 16]),
+      f([2, 19, 2, 16]),
+      f([2, 19, 2, 16]),
+      i32(
+        Array.from({ length: 38 }, (_, i) => (i % 19 < 17 ? 1 + Math.floor((i % 19) / 6) : 0)),
+        [2, 19],
+      ),
+    ],
+  },
+  {
     name: "embedding",
     fn: (ids, t) => embedding(ids, t),
     check: [i32([1, 3, 1, 0]), f([4, 3])],

@@ -38,6 +38,43 @@ describe("micro-batches", () => {
     expect(mb.lossTokens).toBe(2);
   });
 
+  it("packed rows: position/segment ids per token, padding segment 0, no target across examples", () => {
+    // Row 0 packs [1 2 3] and [4 5]; row 1 is a plain example.
+    const packed = {
+      inputIds: [1, 2, 3, 4, 5],
+      labels: [-100, 2, 3, -100, 5],
+      positionIds: [0, 1, 2, 0, 1],
+      segmentIds: [1, 1, 1, 2, 2],
+    };
+    for (const objective of ["sft", "pretrain"] as const) {
+      const mb = buildMicroBatch([packed, { inputIds: [6, 7, 8] }], { padId: 0, objective });
+      expect(mb.positionIds).toEqual([
+        [0, 1, 2, 0, 1],
+        [0, 1, 2, 0, 0],
+      ]);
+      expect(mb.segmentIds).toEqual([
+        [1, 1, 1, 2, 2],
+        [1, 1, 1, 0, 0],
+      ]);
+      // Position 2 (last of the first example) predicts nothing; the second row as unpacked.
+      expect([...mb.targets]).toEqual([2, 3, -100, 5, -100, 7, 8, -100, -100, -100]);
+      expect(mb.lossTokens).toBe(5);
+    }
+    // Truncation cuts the ids along with the tokens.
+    const cut = buildMicroBatch([packed], { padId: 0, objective: "pretrain", maxLength: 4 });
+    expect(cut.segmentIds).toEqual([[1, 1, 1, 2]]);
+    expect([...cut.targets]).toEqual([2, 3, -100, -100]);
+  });
+
+  it("unpacked micro-batches carry no position/segment ids", () => {
+    const mb = buildMicroBatch([{ inputIds: [1, 2] }], { padId: 0, objective: "pretrain" });
+    expect(mb.positionIds).toBeUndefined();
+    expect(mb.segmentIds).toBeUndefined();
+    expect(() =>
+      buildMicroBatch([{ inputIds: [1, 2], segmentIds: [1] }], { padId: 0, objective: "sft" }),
+    ).toThrow(/1 segmentIds/);
+  });
+
   it("orders each epoch by a seeded permutation", () => {
     const a = epochOrder(10, 42, 0);
     expect([...a].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
