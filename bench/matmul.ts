@@ -6,7 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { createStorageBuffer, keepingEventLoopAlive } from "../runtime/kernels/launch.js";
-import { encodeMatmul } from "../runtime/kernels/matmul.js";
+import { encodeMatmul, type MatmulArgs } from "../runtime/kernels/matmul.js";
+import { fixedSubgroupSize } from "../runtime/device/acquire.js";
 import { matmulCpu } from "../runtime/kernels/matmul-cpu.js";
 import { createRng, randomFloat32 } from "../runtime/util/random.js";
 import {
@@ -23,7 +24,7 @@ interface Runner {
   dispose: () => void;
 }
 
-function oursRunner(device: GPUDevice, n: number): Runner {
+function oursRunner(device: GPUDevice, n: number, kernel: MatmulArgs["kernel"] = "auto"): Runner {
   const rng = createRng(n);
   const a = createStorageBuffer(device, randomFloat32(rng, n * n));
   const b = createStorageBuffer(device, randomFloat32(rng, n * n));
@@ -31,7 +32,7 @@ function oursRunner(device: GPUDevice, n: number): Runner {
   return {
     run: async () => {
       const encoder = device.createCommandEncoder();
-      encodeMatmul(device, encoder, { a, b, out: c, M: n, N: n, K: n });
+      encodeMatmul(device, encoder, { a, b, out: c, M: n, N: n, K: n, kernel });
       device.queue.submit([encoder.finish()]);
       await keepingEventLoopAlive(device.queue.onSubmittedWorkDone());
     },
@@ -137,13 +138,18 @@ export const matmulSection: BenchSection = {
     const device = ctx.gpu.device;
     ctx.gpu.flush();
     const sizes = ctx.quick ? [256, 512] : [256, 512, 1024, 2048];
+    const subgroups = fixedSubgroupSize(device) === 8;
     const rows: (string | number)[][] = [];
     const json: Record<string, number | null> = {};
     for (const n of sizes) {
+      // With subgroups, the register-tiled kernel runs too (the before/after comparison),
+      // except at 2048³.
+      const compareTiled = subgroups && n < 2048;
       const runners = [oursRunner(device, n), await tfjsRunner(device, n)];
+      if (compareTiled) runners.push(oursRunner(device, n, "tiled"));
       // Keep the section to a few minutes on a slow, shared machine: the 2048³ run reuses the
       // pipelines compiled at 1024³ (sizes are uniforms) and is timed once.
-      const [o, t] = await timeBoth(runners, n >= 2048 ? 1 : n >= 1024 ? 2 : 3, n < 2048);
+      const [o, t, old] = await timeBoth(runners, n >= 2048 ? 1 : n >= 1024 ? 2 : 3, n < 2048);
       for (const r of runners) r.dispose();
       const [g, tg] = [gflops(n, o.wall), gflops(n, t.wall)];
       ctx.log(`matmul ${n}: ours ${g.toFixed(2)} GFLOP/s, tfjs ${tg.toFixed(2)} GFLOP/s`);
@@ -155,7 +161,9 @@ export const matmulSection: BenchSection = {
         tg.toFixed(2),
         `${(g / tg).toFixed(2)}×`,
         `${gflops(n, o.cpu).toFixed(2)} / ${gflops(n, t.cpu).toFixed(2)}`,
+        old ? `${gflops(n, old.wall).toFixed(2)} (${gflops(n, old.cpu).toFixed(2)})` : "–",
       ]);
+      if (old) json[`matmul_tiled_${n}_gflops`] = Number(gflops(n, old.wall).toFixed(3));
       json[`matmul_${n}_gflops`] = Number(g.toFixed(3));
       json[`tfjs_matmul_${n}_gflops`] = Number(tg.toFixed(3));
     }
@@ -172,11 +180,12 @@ export const matmulSection: BenchSection = {
           "TF.js GFLOP/s",
           "ours / TF.js",
           "GFLOP per CPU-second (ours / TF.js)",
+          "register-tiled kernel GFLOP/s (per CPU-s)",
         ],
         rows,
       ),
       "",
-      `Same Dawn device, same run; TF.js's WebGPU backend is constructed on our GPUDevice. Best of interleaved timed runs after a warm-up (wall clock, no readback; 2048³ is timed once, without its own warm-up). On lavapipe the "GPU" is threads of this process, so GFLOP per CPU-second measures the kernels' work even when other processes compete for the cores. Results checked against the CPU reference at 67³: ${ok ? "both agree" : "MISMATCH"}.`,
+      `Kernel: ${subgroups ? "subgroup-broadcast (runtime/kernels/matmul-subgroup.ts, 8-lane subgroups); the last column is the register-tiled kernel it replaces, timed in the same interleaved trials" : "register-tiled (no fixed 8-lane subgroups on this adapter)"}. Same Dawn device, same run; TF.js's WebGPU backend is constructed on our GPUDevice. Best of interleaved timed runs after a warm-up (wall clock, no readback; 2048³ is timed once, without its own warm-up). On lavapipe the "GPU" is threads of this process, so GFLOP per CPU-second measures the kernels' work even when other processes compete for the cores. Results checked against the CPU reference at 67³: ${ok ? "both agree" : "MISMATCH"}.`,
     ].join("\n");
     return { markdown, json };
   },

@@ -46,6 +46,11 @@ export async function benchNf4(
         record: (e) => encodeNf4MatmulForward(device, e, shape, single.weight, { x, y }),
       },
       {
+        name: "nf4Tiled",
+        record: (e) =>
+          encodeNf4MatmulForward(device, e, shape, single.weight, { x, y }, undefined, false),
+      },
+      {
         name: "nf4dq",
         record: (e) => encodeNf4MatmulForward(device, e, shape, double.weight, { x, y }),
       },
@@ -85,6 +90,10 @@ export async function benchNf4(
         `${f(ms.fp32InOut)} ms (CPU ${f(cpu.fp32InOut)} ms), ${gf(ms.fp32InOut)} GFLOP/s`,
       ],
       ["fused NF4 matmul", `${f(ms.nf4)} ms (CPU ${f(cpu.nf4)} ms), ${gf(ms.nf4)} GFLOP/s`],
+      [
+        "fused NF4 matmul, without the subgroup kernel",
+        `${f(ms.nf4Tiled)} ms (CPU ${f(cpu.nf4Tiled)} ms), ${gf(ms.nf4Tiled)} GFLOP/s`,
+      ],
       ["fused NF4 matmul, double-quantised", `${f(ms.nf4dq)} ms (CPU ${f(cpu.nf4dq)} ms)`],
       [
         "NF4 speed / fp32 (target ≥ 0.8)",

@@ -14,6 +14,13 @@ export interface GpuContext {
   adapterName: string;
   /** Whether `shader-f16` was requested and granted. */
   hasF16: boolean;
+  /** Whether `subgroups` was requested and granted (WGSL `enable subgroups;`). */
+  hasSubgroups: boolean;
+  /**
+   * The adapter's subgroup size when it is fixed (subgroupMinSize == subgroupMaxSize, e.g. 8 on
+   * llvmpipe with AVX2), else null; null too without `subgroups`.
+   */
+  subgroupSize: number | null;
   limits: GPUSupportedLimits;
   /** Set when the device was lost; every later submit should fail with this message. */
   lostReason?: string;
@@ -24,6 +31,18 @@ export interface AcquireOptions {
   adapter?: string;
   /** Request shader-f16 when the adapter offers it (default true). */
   wantF16?: boolean;
+  /** Request subgroups when the adapter offers it (default true; PIPE_WEBGPU_SUBGROUPS=0 too). */
+  wantSubgroups?: boolean;
+}
+
+const fixedSubgroupSizes = new WeakMap<GPUDevice, number>();
+
+/**
+ * The fixed subgroup size of a device acquired here with `subgroups` granted, else null.
+ * Kernels whose lane layout assumes one subgroup size check this before using subgroup ops.
+ */
+export function fixedSubgroupSize(device: GPUDevice): number | null {
+  return fixedSubgroupSizes.get(device) ?? null;
 }
 
 export class WebGpuUnavailableError extends Error {
@@ -73,7 +92,11 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   }
   const wantF16 = options.wantF16 ?? true;
   const hasF16 = wantF16 && adapter.features.has("shader-f16");
+  const wantSubgroups =
+    (options.wantSubgroups ?? true) && process.env.PIPE_WEBGPU_SUBGROUPS !== "0";
+  const hasSubgroups = wantSubgroups && adapter.features.has("subgroups");
   const requiredFeatures: GPUFeatureName[] = hasF16 ? ["shader-f16"] : [];
+  if (hasSubgroups) requiredFeatures.push("subgroups" as GPUFeatureName);
   const l = adapter.limits;
   const device = await adapter.requestDevice({
     requiredFeatures,
@@ -89,6 +112,15 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     },
   });
   const info = adapter.info;
+  const sgInfo = info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupSize =
+    hasSubgroups &&
+    sgInfo.subgroupMinSize !== undefined &&
+    sgInfo.subgroupMinSize > 0 &&
+    sgInfo.subgroupMinSize === sgInfo.subgroupMaxSize
+      ? sgInfo.subgroupMinSize
+      : null;
+  if (subgroupSize !== null) fixedSubgroupSizes.set(device, subgroupSize);
   const described = [info.description || info.device || "unknown adapter", info.architecture]
     .filter((s) => s && s.length > 0)
     .join(" ");
@@ -96,6 +128,8 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     device,
     adapterName: `${described}${info.vendor ? ` (${info.vendor})` : ""}`,
     hasF16,
+    hasSubgroups,
+    subgroupSize,
     limits: device.limits,
   };
   void device.lost.then((lost) => {

@@ -13,23 +13,34 @@
  * CPU caches do the tiling. Small M (≤ 8) uses a GEMV-shaped tile (all rows in one
  * invocation); few output tiles with a long K use split-K in two passes (partials, then a
  * reduction that applies the epilogue), since WGSL has no float atomics.
+ *
+ * Where the device has a fixed subgroup size of 8 (llvmpipe with AVX2: `subgroups` is requested
+ * by runtime/device/acquire.ts) and M > 8, the same contract runs on the subgroup-broadcast
+ * kernel of ./matmul-subgroup.ts instead (every load distinct per lane, A shared with
+ * subgroupBroadcast): at 1024³ on lavapipe it did 7–8.6 GFLOP per CPU-second against 4.2–5.3 for
+ * this kernel, and 13.9 vs 10.6 GFLOP/s wall on an idle machine. `kernel: "tiled"` forces this one.
  * CPU reference: ./matmul-cpu.ts.
  */
 import { dispatch, uniformBuffer, type BufferBinding } from "./launch.js";
 import type { MatmulActivation } from "./matmul-cpu.js";
 import { linearGrid, LINEAR_INDEX, LINEAR_PARAMS } from "./elementwise.js";
+import {
+  epilogueFn,
+  extraBindings,
+  NORMAL_CDF,
+  operandDecl,
+  PARAMS_STRUCT,
+  type KernelKey,
+  type MatmulTileConfig,
+  type OperandLayout,
+  type SubgroupTile,
+} from "./matmul-common.js";
+import { chooseSubgroupTile, generateSubgroupMatmul } from "./matmul-subgroup.js";
+import { fixedSubgroupSize } from "../device/acquire.js";
 
 export type { MatmulActivation } from "./matmul-cpu.js";
-
-export interface MatmulTileConfig {
-  /** Rows per invocation. */
-  tm: number;
-  /** Columns per invocation (multiple of 4). */
-  tn: number;
-  /** Workgroup size along N and M. */
-  wgx: number;
-  wgy: number;
-}
+export type { MatmulTileConfig, SubgroupTile } from "./matmul-common.js";
+export { ACTIVATION_WGSL } from "./matmul-common.js";
 
 /**
  * 8 rows × 4 columns per invocation, 64 invocations along N: the tile for transposed B (the
@@ -92,58 +103,19 @@ export interface MatmulArgs {
   epilogue?: MatmulEpilogue;
   /** Accumulated into the same register tile before the epilogue (fused LoRA). */
   second?: MatmulSecondProduct;
-  /** Force a tile configuration (benchmarks); default: chosen from the shape. */
+  /** Force a tile configuration (benchmarks; implies the register-tiled kernel). */
   tile?: MatmulTileConfig;
+  /**
+   * "auto" (default): the subgroup-broadcast kernel (./matmul-subgroup.ts) when the device has
+   * a fixed subgroup size of 8 and M > 8, else the register-tiled kernel; "tiled" / "subgroup"
+   * force one (benchmarks, tests). `subgroupTile` overrides the subgroup tile.
+   */
+  kernel?: "auto" | "tiled" | "subgroup";
+  subgroupTile?: SubgroupTile;
   /** K-slices for split-K (needs `scratch` of splits·batch·M·N floats). */
   splits?: number;
   scratch?: BufferBinding;
 }
-
-interface OperandLayout {
-  trans: boolean;
-  vec: boolean;
-}
-
-interface KernelKey {
-  a: OperandLayout;
-  b: OperandLayout;
-  tile: MatmulTileConfig;
-  second?: { a: OperandLayout; b: OperandLayout };
-  bias: boolean;
-  activation: MatmulActivation;
-  residual: boolean;
-  custom?: { key: string; wgsl: (first: number) => string };
-  partial: boolean;
-}
-
-export const ACTIVATION_WGSL: Record<MatmulActivation, string> = {
-  none: "v",
-  relu: "max(v, 0.0)",
-  silu: "v / (1.0 + exp(-v))",
-  gelu: "v * normal_cdf(v)",
-  sigmoid: "1.0 / (1.0 + exp(-v))",
-  tanh: "tanh(clamp(v, -15.0, 15.0))",
-};
-
-const NORMAL_CDF = /* wgsl */ `
-fn erfc_nonneg(z: f32) -> f32 {
-  let t = 1.0 / (1.0 + 0.5 * z);
-  return t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
-}
-fn normal_cdf(x: f32) -> f32 {
-  let c = erfc_nonneg(abs(x) * 0.70710678118654752);
-  return select(0.5 * c, 1.0 - 0.5 * c, x >= 0.0);
-}`;
-
-const PARAMS_STRUCT = /* wgsl */ `
-struct P {
-  M: u32, N: u32, K: u32, K2: u32,
-  a_bs: u32, b_bs: u32, a2_bs: u32, b2_bs: u32,
-  splits: u32, kchunk: u32, batch: u32, pad0: u32,
-  alpha: f32, beta: f32, scale2: f32, pad1: f32,
-}`;
 
 /**
  * Code for one K loop accumulating op(X)·op(Y) into acc_i_j. `x`/`y` name the buffers
@@ -239,43 +211,6 @@ function kLoop(
   lines.push(`  }`);
   lines.push(`  }`);
   return lines.join("\n");
-}
-
-function epilogueFn(key: Pick<KernelKey, "bias" | "activation" | "residual" | "custom">): string {
-  const steps: string[] = [];
-  if (key.bias) steps.push("v = v + bias[n];");
-  if (key.activation !== "none") steps.push(`v = ${ACTIVATION_WGSL[key.activation]};`);
-  if (key.residual) steps.push("v = v + p.beta * resid[o];");
-  if (key.custom) steps.push("v = user_epilogue(v, m, n, bi);");
-  return `fn epilogue(v0: f32, m: u32, n: u32, bi: u32, o: u32) -> f32 {
-  var v = v0;
-  ${steps.join("\n  ")}
-  return v;
-}`;
-}
-
-/** Declarations for bindings 4.. (bias, residual, second product, custom); returns next index. */
-function extraBindings(key: KernelKey): { decl: string; next: number } {
-  const decl: string[] = [];
-  let b = 4;
-  if (!key.partial && key.bias)
-    decl.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
-  if (!key.partial && key.residual)
-    decl.push(`@group(0) @binding(${b++}) var<storage, read> resid: array<f32>;`);
-  if (key.second) {
-    decl.push(operandDecl(b++, "A2", key.second.a.vec));
-    decl.push(operandDecl(b++, "B2", key.second.b.vec));
-  }
-  return { decl: decl.join("\n"), next: b };
-}
-
-function operandDecl(binding: number, name: string, vec: boolean): string {
-  // A vec4 view aliases the same binding; WGSL forbids two variables on one binding, so
-  // vec4 operands are declared as vec4 arrays and scalar access goes through a helper.
-  return vec
-    ? `@group(0) @binding(${binding}) var<storage, read> ${name}4: array<vec4<f32>>;
-fn ${name}_at(i: u32) -> f32 { return ${name}4[i / 4u][i % 4u]; }`
-    : `@group(0) @binding(${binding}) var<storage, read> ${name}: array<f32>;`;
 }
 
 function kernelKeyString(key: KernelKey): string {
@@ -441,6 +376,19 @@ function isAligned(n: number): boolean {
   return n % 4 === 0;
 }
 
+/** The subgroup tile to use for `args` on `device`, or null for the register-tiled kernel. */
+function pickSubgroupTile(device: GPUDevice, args: MatmulArgs): SubgroupTile | null {
+  const kind = args.kernel ?? "auto";
+  if (kind === "tiled" || (kind === "auto" && args.tile)) return null;
+  const lanes = fixedSubgroupSize(device);
+  if (lanes !== 8) {
+    if (kind === "subgroup") throw new Error("internal: subgroup matmul needs subgroups of 8");
+    return null;
+  }
+  if (kind === "auto" && args.M <= 8) return null;
+  return args.subgroupTile ?? chooseSubgroupTile(args.M, args.N, lanes);
+}
+
 /** Records the matmul (one dispatch, or two with split-K) into `encoder`. */
 export function encodeMatmul(
   device: GPUDevice,
@@ -453,6 +401,7 @@ export function encodeMatmul(
   const transB = !!args.transB;
   const aBs = args.aBatchStride ?? M * K;
   const bBs = args.bBatchStride ?? K * N;
+  const subgroup = pickSubgroupTile(device, args);
   const tile = args.tile ?? chooseTile(M, N, { transB, second: !!args.second });
   if (tile.tn % 4 !== 0) throw new Error("internal: matmul tile tn must be a multiple of 4");
   const splits = args.scratch ? Math.max(1, args.splits ?? 1) : 1;
@@ -464,7 +413,7 @@ export function encodeMatmul(
     tileDim: number,
   ): OperandLayout => ({
     trans,
-    vec: isAligned(contiguous) && isAligned(bs) && tileDim % 4 === 0,
+    vec: !subgroup && isAligned(contiguous) && isAligned(bs) && tileDim % 4 === 0,
   });
   // Contiguous axis: A → K (or M when transposed), B → N (or K when transposed).
   const a = layout(transA, transA ? M : K, aBs, transA ? tile.tm : 4);
@@ -491,6 +440,7 @@ export function encodeMatmul(
     residual: !!ep.residual,
     custom: ep.custom ? { key: ep.custom.key, wgsl: ep.custom.wgsl } : undefined,
     partial: splits > 1,
+    ...(subgroup ? { subgroup } : {}),
   };
   // kchunk must be a multiple of 4 so vec4 loads stay aligned inside each slice.
   const kchunk = splits > 1 ? Math.ceil(K / splits / 4) * 4 : Math.max(K, 1);
@@ -520,15 +470,17 @@ export function encodeMatmul(
   if (!key.partial && ep.residual) tail.push(ep.residual);
   if (s2) tail.push(s2.a, s2.b);
   if (!key.partial && ep.custom) tail.push(...ep.custom.bindings);
-  const workgroups: [number, number, number] = [
-    Math.ceil(N / (tile.tn * tile.wgx)),
-    Math.ceil(M / (tile.tm * tile.wgy)),
-    batch * splits,
-  ];
+  const workgroups: [number, number, number] = subgroup
+    ? [
+        Math.ceil(N / (subgroup.lanes * subgroup.cols * subgroup.sgx)),
+        Math.ceil(M / subgroup.rows),
+        batch * splits,
+      ]
+    : [Math.ceil(N / (tile.tn * tile.wgx)), Math.ceil(M / (tile.tm * tile.wgy)), batch * splits];
   dispatch(
     device,
     {
-      code: generateTiledMatmul(key),
+      code: subgroup ? generateSubgroupMatmul(key) : generateTiledMatmul(key),
       bindings: [args.a, args.b, key.partial ? args.scratch! : args.out, uniform, ...tail],
       workgroups,
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeWebGPU, gpu } from "../../support/webgpu.js";
+import { fixedSubgroupSize, sharedGpu } from "../../../runtime/device/acquire.js";
 import { maxRelError } from "../../support/tensor-compare.js";
 import { createStorageBuffer, readFloat32 } from "../../../runtime/kernels/launch.js";
 import {
@@ -27,9 +28,16 @@ interface Case {
   splits?: number;
   tile?: MatmulTileConfig;
   alpha?: number;
+  kernel?: MatmulArgs["kernel"];
+  subgroupTile?: MatmulArgs["subgroupTile"];
 }
 
 let seed = 100;
+
+/** Whether the shared device runs the subgroup kernel (fixed subgroup size 8, e.g. llvmpipe). */
+const webgpuSubgroupsOf8 = await sharedGpu()
+  .then((ctx) => (ctx ? fixedSubgroupSize(ctx.device) === 8 : false))
+  .catch(() => false);
 
 async function runCase(c: Case): Promise<number> {
   const { device } = await gpu();
@@ -87,6 +95,8 @@ async function runCase(c: Case): Promise<number> {
     },
     second: s2 ? { ...s2, a: buf(s2.a), b: buf(s2.b) } : undefined,
     tile: c.tile,
+    kernel: c.kernel,
+    subgroupTile: c.subgroupTile,
     splits,
     scratch: splits > 1 ? createStorageBuffer(device, splits * expected.length * 4) : undefined,
   };
@@ -107,6 +117,8 @@ describeWebGPU("matmul kernel vs CPU reference", { timeout: 240_000 }, () => {
       ]) {
         it(`${M}×${N}×${K} transA=${transA} transB=${transB}`, async () => {
           expect(await runCase({ M, N, K, transA, transB })).toBeLessThan(1e-4);
+          // The register-tiled kernel too (the default where subgroups are missing).
+          expect(await runCase({ M, N, K, transA, transB, kernel: "tiled" })).toBeLessThan(1e-4);
         });
       }
     }
@@ -189,6 +201,81 @@ describeWebGPU("matmul kernel vs CPU reference", { timeout: 240_000 }, () => {
         await runCase({ M: 67, N: 129, K: 33, tile, transA: true, transB: true }),
       ).toBeLessThan(1e-4);
     }
+  });
+
+  it("register-tiled kernel: epilogue, fused second product, batch", async () => {
+    const kernel = "tiled" as const;
+    expect(
+      await runCase({
+        M: 67,
+        N: 129,
+        K: 33,
+        bias: true,
+        activation: "gelu",
+        residual: true,
+        kernel,
+      }),
+    ).toBeLessThan(1e-4);
+    expect(
+      await runCase({
+        M: 67,
+        N: 129,
+        K: 33,
+        transB: true,
+        second: { K: 8, transB: true, scale: 2 },
+        kernel,
+      }),
+    ).toBeLessThan(1e-4);
+    expect(
+      await runCase({ M: 17, N: 23, K: 9, batch: 3, bBroadcast: true, transB: true, kernel }),
+    ).toBeLessThan(1e-4);
+  });
+
+  describe.runIf(webgpuSubgroupsOf8)("subgroup-broadcast kernel", () => {
+    it("K not a multiple of 8, K < 8, M < tile rows, N < one subgroup", async () => {
+      const kernel = "subgroup" as const;
+      for (const [M, N, K] of [
+        [67, 129, 33],
+        [20, 5, 3],
+        [3, 70, 13],
+        [1, 9, 16],
+      ]) {
+        for (const transA of [false, true])
+          for (const transB of [false, true])
+            expect(await runCase({ M, N, K, transA, transB, kernel })).toBeLessThan(1e-4);
+      }
+    });
+
+    it("other subgroup tiles give the same result", async () => {
+      for (const subgroupTile of [
+        { lanes: 8, rows: 8, cols: 2, sgx: 4 },
+        { lanes: 8, rows: 4, cols: 1, sgx: 1 },
+        { lanes: 8, rows: 5, cols: 3, sgx: 2 },
+      ]) {
+        expect(await runCase({ M: 67, N: 129, K: 33, subgroupTile })).toBeLessThan(1e-4);
+        expect(
+          await runCase({ M: 67, N: 129, K: 33, subgroupTile, transA: true, transB: true }),
+        ).toBeLessThan(1e-4);
+      }
+    });
+
+    it("split-K slices and a fused second product with K2 not a multiple of 8", async () => {
+      const kernel = "subgroup" as const;
+      expect(await runCase({ M: 33, N: 20, K: 1030, splits: 4, bias: true, kernel })).toBeLessThan(
+        1e-4,
+      );
+      expect(
+        await runCase({
+          M: 67,
+          N: 40,
+          K: 64,
+          transB: true,
+          second: { K: 13, transA: true, scale: 0.25 },
+          residual: true,
+          kernel,
+        }),
+      ).toBeLessThan(1e-4);
+    });
   });
 
   it("a user epilogue with its own binding", async () => {

@@ -141,6 +141,46 @@ describeWebGPU(`NF4 kernels (seed ${seed})`, () => {
     { tokens: 37, inFeatures: 136, outFeatures: 40 }, // fast forward, per-element backward
     { tokens: 61, inFeatures: 192, outFeatures: 72 }, // both fast, ragged tiles
   ];
+  // The forward with and without the subgroup kernel, M below and above the subgroup tile.
+  for (const [T, I, O] of [
+    [5, 64, 24],
+    [19, 136, 70],
+    [40, 128, 9],
+  ]) {
+    it(`fused matmul forward, both kernels agree with the reference (T=${T} in=${I} out=${O})`, async () => {
+      const { device } = await gpu();
+      const s = new GpuScratch(device);
+      const shape = { tokens: T, inFeatures: I, outFeatures: O };
+      const rng = rngFor(seed, 40 + T);
+      const w = randn(rng, O * I, 0.1);
+      const x = randn(rng, T * I);
+      const bx = s.upload(x);
+      for (const doubleQuant of [false, true]) {
+        let gw!: ReturnType<typeof quantizeNf4Gpu>;
+        s.run((enc) => (gw = quantizeNf4Gpu(device, enc, s.upload(w), O * I, { doubleQuant })));
+        const wq = dequantizeNf4Reference(quantizeNf4Reference(w, { doubleQuant }));
+        const expected = matmulReference(x, wq, T, O, I, { b: "nk" });
+        for (const useSubgroups of [true, false]) {
+          const y = s.empty(T * O);
+          s.run((enc) =>
+            encodeNf4MatmulForward(
+              device,
+              enc,
+              shape,
+              gw.weight,
+              { x: bx, y },
+              undefined,
+              useSubgroups,
+            ),
+          );
+          expectClose(await s.read(y, T * O), expected, `Y (subgroups ${useSubgroups})`);
+        }
+        gw.scratch.forEach((b) => b.destroy());
+      }
+      s.dispose();
+    });
+  }
+
   shapes.forEach((shape, n) => {
     for (const doubleQuant of [false, true]) {
       const name = `T=${shape.tokens} in=${shape.inFeatures} out=${shape.outFeatures}${doubleQuant ? " dq" : ""}`;
