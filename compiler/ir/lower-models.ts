@@ -29,6 +29,24 @@ export function lowerModel(ctx: LowerContext, stage: AnalyzedStage): LoweredStag
   return stage.source === "yolo_detector" ? lowerDetector(ctx, stage) : lowerLlama(ctx, stage);
 }
 
+/**
+ * The prompt templates of the datasets a character tokenizer learns from, so that it also
+ * knows the template's characters (`### 指令`, `### 回答`): the model is trained on them.
+ * Alpaca data without a template uses `alpaca_zh`; chat templates come from a tokenizer, not
+ * from the pipeline, so they add nothing.
+ */
+function promptTemplatesOf(ctx: LowerContext, sources: string[]): { templates?: string[] } {
+  const templates: string[] = [];
+  for (const ref of sources) {
+    const dataset = ctx.datasetBehind(ref);
+    if (!dataset || dataset.source !== "alpaca") continue;
+    const template = ctx.settingsOf(dataset).template;
+    const name = typeof template === "string" ? template : "alpaca_zh";
+    if (name !== "chat" && !templates.includes(name)) templates.push(name);
+  }
+  return templates.length > 0 ? { templates } : {};
+}
+
 function lowerLlama(ctx: LowerContext, stage: AnalyzedStage): LoweredStage {
   const name = stage.name;
   const s = ctx.settingsOf(stage);
@@ -36,13 +54,24 @@ function lowerLlama(ctx: LowerContext, stage: AnalyzedStage): LoweredStage {
   let tokenizer: NodeRef | undefined;
   if (isObject(s.tokenizer) && typeof s.tokenizer.kind === "string") {
     const { kind, train_on, ...rest } = s.tokenizer;
-    const trainOn = refName(train_on);
+    // One dataset (port `data`) or a list (ports `data[0]`, `data[1]`, …; texts in that order).
+    const sources = (Array.isArray(train_on) ? train_on : [train_on])
+      .map((r) => refName(r))
+      .filter((r): r is string => r !== undefined);
     const node = ctx.addNode({
       id: `${name}/train-tokenizer`,
       op: "train-tokenizer",
       stage: name,
-      settings: { kind, ...(rest.vocab_size !== undefined ? { vocab_size: rest.vocab_size } : {}) },
-      inputs: trainOn ? [{ port: "data", ...ctx.resolve(trainOn) }] : [],
+      settings: {
+        kind,
+        ...(rest.vocab_size !== undefined ? { vocab_size: rest.vocab_size } : {}),
+        ...(rest.byte_fallback !== undefined ? { byte_fallback: rest.byte_fallback } : {}),
+        ...(kind === "char" ? promptTemplatesOf(ctx, sources) : {}),
+      },
+      inputs: sources.map((r, i) => ({
+        ...ctx.resolve(r),
+        port: Array.isArray(train_on) ? `data[${i}]` : "data",
+      })),
     });
     tokenizer = { node: node.id };
   } else if (isStageRef(s.tokenizer)) {

@@ -146,6 +146,9 @@ export const TokenizeSettings = Obj({
 export const TrainTokenizerSettings = Obj({
   kind: Enum("bpe", "char"),
   vocab_size: Opt(Int(2)),
+  byte_fallback: Opt(Bool),
+  /** Prompt templates of the training datasets (their characters join the corpus). */
+  templates: Opt(Type.Array(Str)),
 });
 
 // ---- models and adapters ---------------------------------------------------------------

@@ -61,7 +61,7 @@ export const OP_PORTS = {
   clean: ["data", "quality.judge", "synthesize.teacher"],
   split: ["data"],
   tokenize: ["data", "tokenizer"],
-  "train-tokenizer": ["data"],
+  "train-tokenizer": ["data", "data[]"],
   "load-model": ["tokenizer"],
   "init-model": ["tokenizer", "classes"],
   quantize: ["model"],

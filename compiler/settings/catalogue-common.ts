@@ -136,6 +136,13 @@ export const METRIC_NAMES = [
   "mAP50_95",
 ] as const;
 
+/** What a tokenizer learns from: one dataset, or several (their texts together). */
+const TOKENIZER_DATA = anyOf(
+  "a dataset or a list of datasets",
+  ref("data", "text-data"),
+  listOf(ref("data", "text-data"), 1),
+);
+
 export const TOKENIZER_SPEC = anyOf(
   "a tokenizer: `bpe { vocab_size, train_on }`, `char { train_on }` or a model whose tokenizer to share",
   variant({
@@ -145,15 +152,22 @@ export const TOKENIZER_SPEC = anyOf(
         vocab_size: field(int(260), "vocabulary size including the 256 byte tokens and specials", {
           default: 1024,
         }),
-        train_on: field(ref("data", "text-data"), "text to learn merges from", { required: true }),
+        train_on: field(TOKENIZER_DATA, "text to learn merges from (a dataset or a list)", {
+          required: true,
+        }),
       },
     },
     char: {
       doc: "a character-level tokenizer (tiny Chinese models)",
       fields: {
-        train_on: field(ref("data", "text-data"), "text to collect characters from", {
+        train_on: field(TOKENIZER_DATA, "text to collect characters from (a dataset or a list)", {
           required: true,
         }),
+        byte_fallback: field(
+          bool,
+          "256 byte tokens for characters outside the vocabulary; false: they become <unk>",
+          { default: true },
+        ),
       },
     },
   }),

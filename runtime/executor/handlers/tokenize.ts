@@ -13,6 +13,7 @@ import type { PackedSequence } from "../../data/template/packing.js";
 import type { TokenizedExample, TokenizeStats } from "../../data/template/tokenize-example.js";
 import { Tokenizer } from "../../tokenizer/tokenizer.js";
 import { trainBpeTokenizer } from "../../tokenizer/bpe-trainer.js";
+import { BUILTIN_ALPACA_TEMPLATES } from "../../data/template/alpaca-template.js";
 import { trainCharTokenizer } from "../../tokenizer/char-tokenizer.js";
 import { saveTokenizerFiles } from "../../tokenizer/tokenizer-files.js";
 import { readTokenizerConfig } from "../../tokenizer/tokenizer-config.js";
@@ -88,14 +89,22 @@ const trainTokenizer: Handler = {
   async run(ctx) {
     const node = ctx.node as IrNodeOf<"train-tokenizer">;
     const s = node.settings;
-    const input = await ctx.input<unknown>("data");
-    const ds = isSplitsValue(input)
-      ? Object.values(input.parts).flatMap((p) => p.records)
-      : isDatasetValue(input)
-        ? input.records
-        : undefined;
-    if (!ds) throw new Error(`train-tokenizer ${node.id}: input is not a dataset`);
-    const corpus = corpusOf(ds);
+    // `data`, or `data[0]`, `data[1]`, … when the tokenizer learns from several datasets.
+    const ports = node.inputs
+      .map((i) => i.port)
+      .filter((p) => p === "data" || /^data\[\d+\]$/.test(p));
+    const corpus: string[] = [];
+    for (const port of ports) {
+      const input = await ctx.input<unknown>(port);
+      const ds = isSplitsValue(input)
+        ? Object.values(input.parts).flatMap((p) => p.records)
+        : isDatasetValue(input)
+          ? input.records
+          : undefined;
+      if (!ds) throw new Error(`train-tokenizer ${node.id}: input \`${port}\` is not a dataset`);
+      for (const text of corpusOf(ds)) corpus.push(text);
+    }
+    for (const template of s.templates ?? []) corpus.push(...templateTexts(template));
     const trained =
       s.kind === "bpe"
         ? await trainBpeTokenizer(corpus, {
@@ -105,6 +114,7 @@ const trainTokenizer: Handler = {
           })
         : await trainCharTokenizer(corpus, {
             ...(s.vocab_size !== undefined ? { vocabSize: s.vocab_size } : {}),
+            ...(s.byte_fallback !== undefined ? { byteFallback: s.byte_fallback } : {}),
             specialTokens: TRAINED_SPECIALS,
             roles: ROLES,
           });
@@ -133,6 +143,19 @@ export function templateOption(template: string | undefined, format: string): Te
   const prompt = at >= 0 ? template.slice(0, at) : template;
   const withoutInput = prompt.replace(/[^\S\n]*\{input\}[^\S\n]*\n?/g, "");
   return { alpaca: { withInput: prompt, withoutInput } };
+}
+
+/** A prompt template's fixed text (placeholders removed), for a tokenizer to learn from. */
+export function templateTexts(template: string): string[] {
+  const option = templateOption(template, "alpaca");
+  const pair =
+    option === "alpaca_zh" || option === "alpaca_en"
+      ? BUILTIN_ALPACA_TEMPLATES[option]
+      : typeof option === "object" && "alpaca" in option
+        ? option.alpaca
+        : undefined;
+  if (!pair) return [];
+  return [pair.withInput, pair.withoutInput].map((t) => t.replace(/\{\w+\}/g, ""));
 }
 
 const tokenize: Handler = {

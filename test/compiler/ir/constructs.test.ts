@@ -25,7 +25,16 @@ describe("constructs.pipe", () => {
       convert_to: { kind: "yolo", out: "voc-yolo", val: 0.2 },
       include_difficult: false,
     });
-    expect(node(ir, "tiny/train-tokenizer").settings).toEqual({ kind: "char" });
+    // A char tokenizer learning from two datasets also learns the Alpaca template's characters.
+    expect(node(ir, "tiny/train-tokenizer").settings).toEqual({
+      kind: "char",
+      byte_fallback: false,
+      templates: ["alpaca_zh"],
+    });
+    expect(wiring(node(ir, "tiny/train-tokenizer"))).toEqual([
+      "data[0] <- corpus/load-dataset",
+      "data[1] <- d/clean",
+    ]);
     expect(node(ir, "corpus/tokenize@tiny").settings).toMatchObject({
       max_length: 32,
       packing: true,
