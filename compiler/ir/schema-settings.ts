@@ -59,6 +59,13 @@ export const GenerateDataSettings = Tagged("generator", [
     seed: Seed,
     format: Enum("alpaca", "text"),
   }),
+  Obj({
+    generator: Type.Literal("categories_zh"),
+    path: Str,
+    rows: Int(1),
+    seed: Seed,
+    format: Enum("alpaca", "text"),
+  }),
   Obj({ generator: Type.Literal("chat_zh_en"), path: Str, rows: Int(1), seed: Seed }),
   Obj({
     generator: Type.Literal("noisy_instructions"),

@@ -82,6 +82,14 @@ const DATA_GENERATORS = variant({
       format: field(oneOf("alpaca", "text"), "records or plain text", { default: "text" }),
     },
   },
+  categories_zh: {
+    doc: "which kind of thing a sentence mentions (水果, 动物, 颜色, 交通工具, 乐器): a task a tiny model learns in minutes",
+    fields: {
+      rows: field(int(1), "rows to generate", { default: 2000 }),
+      seed: field(int(0), "generator seed", { default: 0 }),
+      format: field(oneOf("alpaca", "text"), "records or plain text", { default: "text" }),
+    },
+  },
   chat_zh_en: {
     doc: "bilingual multi-turn conversations",
     fields: {

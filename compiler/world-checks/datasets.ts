@@ -35,6 +35,7 @@ export function generatorFormat(generate: unknown): string | undefined {
   const g = generate as { kind?: unknown; format?: unknown };
   switch (g.kind) {
     case "arithmetic_zh":
+    case "categories_zh":
       return typeof g.format === "string" ? g.format : "text";
     case "chat_zh_en":
       return "sharegpt";
@@ -95,7 +96,7 @@ export function checkDatasetPath(
         "error",
         settingSpan(stage, "generate"),
         `\`generate: ${generator}\` writes ${produces} ${produces === "yolo" ? "data" : "records"}, but \`${stage.name}\` is ${stage.source}`,
-        generator === "arithmetic_zh"
+        generator === "arithmetic_zh" || generator === "categories_zh"
           ? `set \`format: ${stage.source === "alpaca" ? "alpaca" : "text"}\` in the generator, or declare the dataset as \`${produces}(...)\``
           : `declare the dataset as \`${produces}(...)\``,
       ),

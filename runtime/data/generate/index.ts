@@ -6,10 +6,11 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { arithmeticAlpacaRows, arithmeticTextLines } from "./arithmetic-zh.js";
+import { categoryAlpacaRows, categoryTextLines } from "./categories-zh.js";
 import { chatRows } from "./chat-zh-en.js";
 import { noisyInstructionLines } from "./noisy-instructions.js";
 
-export type GeneratorName = "arithmetic_zh" | "chat_zh_en" | "noisy_instructions";
+export type GeneratorName = "arithmetic_zh" | "categories_zh" | "chat_zh_en" | "noisy_instructions";
 
 export interface GeneratorSettings {
   kind: GeneratorName;
@@ -29,6 +30,12 @@ export function generateDatasetText(settings: GeneratorSettings, path: string): 
         settings.format === "text" || (settings.format === undefined && path.endsWith(".txt"));
       if (asText) return arithmeticTextLines({ rows, seed }).join("\n") + "\n";
       return toJsonl(arithmeticAlpacaRows({ rows, seed }));
+    }
+    case "categories_zh": {
+      const asText =
+        settings.format === "text" || (settings.format === undefined && path.endsWith(".txt"));
+      if (asText) return categoryTextLines({ rows, seed }).join("\n") + "\n";
+      return toJsonl(categoryAlpacaRows({ rows, seed }));
     }
     case "chat_zh_en": {
       const data = chatRows({ rows, seed });

@@ -31,7 +31,7 @@ import { notImplementedError } from "../registry.js";
 import type { CacheCodec, Handler, HandlerContext } from "../types.js";
 import { join } from "node:path";
 
-const TEXT_GENERATORS = ["arithmetic_zh", "chat_zh_en", "noisy_instructions"];
+const TEXT_GENERATORS = ["arithmetic_zh", "categories_zh", "chat_zh_en", "noisy_instructions"];
 
 export const datasetCodec: CacheCodec = {
   save: (v, dir) => saveDataset(dir, "data", v.value as DatasetValue),

@@ -5,10 +5,21 @@ import {
   arithmeticQuestionSpace,
   arithmeticTextLines,
 } from "../../../../runtime/data/generate/arithmetic-zh.js";
+import {
+  CATEGORIES,
+  categoryFacts,
+  categoryQuestionSpace,
+  categoryTextLines,
+} from "../../../../runtime/data/generate/categories-zh.js";
 
 describe("data generators", () => {
   it("are deterministic for a seed and differ across seeds", () => {
-    for (const kind of ["arithmetic_zh", "chat_zh_en", "noisy_instructions"] as const) {
+    for (const kind of [
+      "arithmetic_zh",
+      "categories_zh",
+      "chat_zh_en",
+      "noisy_instructions",
+    ] as const) {
       const a = generateDatasetText({ kind, rows: 50, seed: 3 }, "x.jsonl");
       expect(generateDatasetText({ kind, rows: 50, seed: 3 }, "x.jsonl")).toBe(a);
       expect(generateDatasetText({ kind, rows: 50, seed: 4 }, "x.jsonl")).not.toBe(a);
@@ -52,6 +63,36 @@ describe("data generators", () => {
     const small = arithmeticFacts({ rows: 60, seed: 3 });
     for (const k of ["units", "tens", "reverse", "first", "second", "third"])
       expect(small.filter((f) => f.kind === k)).toHaveLength(10);
+  });
+
+  it("categories_zh: the answer is the category of the one item the sentence mentions", () => {
+    const space = categoryQuestionSpace();
+    expect(space).toHaveLength(2000);
+    expect(new Set(space.map((q) => q.question)).size).toBe(2000);
+    const items = Object.entries(CATEGORIES).flatMap(([c, xs]) => xs.map((x) => [x, c]));
+    for (const q of space) {
+      // The longest item name in the sentence ("熊猫", not the "猫" inside it).
+      const found = items
+        .filter(([x]) => q.sentence.includes(x))
+        .sort((a, b) => b[0].length - a[0].length)[0];
+      expect(found, q.question).toEqual([q.item, q.category]);
+      expect(q.question.endsWith(q.sentence)).toBe(true);
+    }
+    const rows = categoryFacts({ rows: 1200, seed: 11 });
+    expect(new Set(rows.map((q) => q.question)).size).toBe(1200);
+    const perCategory = new Map<string, number>();
+    for (const q of rows) perCategory.set(q.category, (perCategory.get(q.category) ?? 0) + 1);
+    expect([...perCategory.values()]).toEqual([240, 240, 240, 240, 240]);
+  });
+
+  it("categories_zh pre-training text: statements and sentences, never a question", () => {
+    const lines = categoryTextLines({ rows: 1000, seed: 7 });
+    expect(lines).toHaveLength(1000);
+    expect(lines.some((l) => /[？?]|哪|###/.test(l))).toBe(false);
+    const statements = lines.filter((l) => /是一种/.test(l)).length;
+    expect(statements).toBeGreaterThan(300);
+    expect(statements).toBeLessThan(500);
+    expect(lines).toContain("熊猫是一种动物。");
   });
 
   it("arithmetic_zh pre-training text holds statements only, the kinds in turn", () => {
