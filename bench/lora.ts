@@ -89,7 +89,7 @@ export async function benchLora(
       { name: "fusedTrain", record: (e) => (fused(e), fusedBackward(e)) },
       { name: "unfusedTrain", record: (e) => (unfused(e), unfusedBackward(e)) },
     ],
-    { trials: opts.trials ?? 5 },
+    { trials: opts.trials ?? 9 },
   );
   for (const bu of [x, w, a, b, dy, h, y, d, g, dx, da, db]) bu.destroy();
   const ms = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.wall]));

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { createStorageBuffer, keepingEventLoopAlive } from "../runtime/kernels/launch.js";
+import { createStorageBuffer, waitQuietly } from "../runtime/kernels/launch.js";
 import { encodeMatmul, type MatmulArgs } from "../runtime/kernels/matmul.js";
 import { fixedSubgroupSize } from "../runtime/device/acquire.js";
 import { matmulCpu } from "../runtime/kernels/matmul-cpu.js";
@@ -34,7 +34,7 @@ function oursRunner(device: GPUDevice, n: number, kernel: MatmulArgs["kernel"] =
       const encoder = device.createCommandEncoder();
       encodeMatmul(device, encoder, { a, b, out: c, M: n, N: n, K: n, kernel });
       device.queue.submit([encoder.finish()]);
-      await keepingEventLoopAlive(device.queue.onSubmittedWorkDone());
+      await waitQuietly(device.queue.onSubmittedWorkDone());
     },
     dispose: () => {
       a.destroy();
@@ -75,7 +75,7 @@ async function tfjsRunner(device: GPUDevice, n: number): Promise<Runner> {
       // TF.js keeps its compute pass open across ops: end it, then submit.
       (backend as unknown as { endComputePassEncoder(): void }).endComputePassEncoder();
       backend.submitQueue();
-      await keepingEventLoopAlive(device.queue.onSubmittedWorkDone());
+      await waitQuietly(device.queue.onSubmittedWorkDone());
       c.dispose();
     },
     dispose: () => {
@@ -149,7 +149,7 @@ export const matmulSection: BenchSection = {
       if (compareTiled) runners.push(oursRunner(device, n, "tiled"));
       // Keep the section to a few minutes on a slow, shared machine: the 2048³ run reuses the
       // pipelines compiled at 1024³ (sizes are uniforms) and is timed once.
-      const [o, t, old] = await timeBoth(runners, n >= 2048 ? 1 : n >= 1024 ? 2 : 3, n < 2048);
+      const [o, t, old] = await timeBoth(runners, n >= 2048 ? 1 : n >= 1024 ? 12 : 8, n < 2048);
       for (const r of runners) r.dispose();
       const [g, tg] = [gflops(n, o.wall), gflops(n, t.wall)];
       ctx.log(`matmul ${n}: ours ${g.toFixed(2)} GFLOP/s, tfjs ${tg.toFixed(2)} GFLOP/s`);

@@ -8,7 +8,7 @@
  * process, so CPU time measures the kernels' work even when other processes compete for the
  * cores (on a real GPU it is meaningless: use the wall times).
  */
-import { keepingEventLoopAlive } from "../runtime/kernels/launch.js";
+import { waitQuietly } from "../runtime/kernels/launch.js";
 
 export interface Candidate {
   name: string;
@@ -29,7 +29,7 @@ async function timeOnce(device: GPUDevice, c: Candidate, reps: number): Promise<
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   device.queue.submit([commands]);
-  await keepingEventLoopAlive(device.queue.onSubmittedWorkDone());
+  await waitQuietly(device.queue.onSubmittedWorkDone());
   const wall = (performance.now() - start) / reps;
   const used = process.cpuUsage(cpu0);
   return { wall, cpu: (used.user + used.system) / 1000 / reps };

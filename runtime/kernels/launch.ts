@@ -69,6 +69,34 @@ export async function keepingEventLoopAlive<T>(promise: Promise<T>): Promise<T> 
   }
 }
 
+const NAP = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Like `keepingEventLoopAlive`, but the JS thread sleeps between event-loop turns
+ * (`Atomics.wait`, `napMs` at a time) instead of spinning: Dawn's Node binding settles GPU
+ * promises by re-scheduling its event processing with `setImmediate` while any is pending, a
+ * busy loop that on a software adapter (lavapipe) takes a CPU core from the shader threads. One
+ * turn per nap keeps the promise settling, at most `napMs` late. For timing (bench/) and long
+ * waits; see also runtime/train/gpu-wait.ts.
+ */
+export async function waitQuietly<T>(promise: Promise<T>, napMs = 1): Promise<T> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const timer = setInterval(() => {}, 1000);
+  try {
+    while (!settled) {
+      Atomics.wait(NAP, 0, 0, napMs);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return await promise;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Copies `bytes` from a GPU buffer into host memory. */
 export async function readBuffer(
   device: GPUDevice,
