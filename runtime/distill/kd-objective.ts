@@ -14,7 +14,10 @@ import { add, scale } from "../ops/elementwise.js";
 import { crossEntropy } from "../ops/cross-entropy.js";
 import { kdLoss } from "../ops/kd-loss.js";
 import { modelBackend, type CausalLM } from "../train/causal-lm.js";
-import type { Objective } from "../train/objective.js";
+import type { MicroBatch } from "../train/batches.js";
+import type { Objective, ObjectiveOutput } from "../train/objective.js";
+import type { Backend } from "../backend/backend.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { logitRows, modelLogits, targetsTensor } from "../train/objective.js";
 import { checkLogitWidths } from "./vocabulary.js";
 
@@ -31,22 +34,37 @@ export function kdObjective(options: KdOptions): Objective {
   if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
   if (!(alpha >= 0 && alpha <= 1)) throw new Error(`alpha must be in [0, 1], got ${alpha}`);
   teacher.eval?.();
+  const teacherLogitsOf = (batch: MicroBatch, backend: Backend): Tensor => {
+    if (modelBackend(teacher) !== backend) {
+      throw new Error("teacher and student must live on the same backend (device)");
+    }
+    return noGrad(() => logitRows(modelLogits(teacher, batch, backend)));
+  };
+  const lossOf = (
+    studentLogits: Tensor,
+    teacherLogits: Tensor,
+    batch: MicroBatch,
+    backend: Backend,
+  ): ObjectiveOutput => {
+    checkLogitWidths(teacherLogits.shape[1], studentLogits.shape[1]);
+    const targets = targetsTensor(batch, backend);
+    const hard = crossEntropy(studentLogits, targets);
+    const soft = kdLoss(studentLogits, teacherLogits, targets, temperature);
+    const loss =
+      alpha === 1 ? hard : alpha === 0 ? soft : add(scale(hard, alpha), scale(soft, 1 - alpha));
+    return { loss, parts: { hard_loss: hard, soft_loss: soft } };
+  };
   return {
     name: "logit_kd",
     settings: () => ({ temperature, alpha }),
     microBatchLoss(student, batch, backend) {
-      if (modelBackend(teacher) !== backend) {
-        throw new Error("teacher and student must live on the same backend (device)");
-      }
-      const teacherLogits = noGrad(() => logitRows(modelLogits(teacher, batch, backend)));
-      const studentLogits = logitRows(modelLogits(student, batch, backend));
-      checkLogitWidths(teacherLogits.shape[1], studentLogits.shape[1]);
-      const targets = targetsTensor(batch, backend);
-      const hard = crossEntropy(studentLogits, targets);
-      const soft = kdLoss(studentLogits, teacherLogits, targets, temperature);
-      const loss =
-        alpha === 1 ? hard : alpha === 0 ? soft : add(scale(hard, alpha), scale(soft, 1 - alpha));
-      return { loss, parts: { hard_loss: hard, soft_loss: soft } };
+      const teacherLogits = teacherLogitsOf(batch, backend);
+      return lossOf(logitRows(modelLogits(student, batch, backend)), teacherLogits, batch, backend);
+    },
+    // With gradient checkpointing the trainer runs the student's forward itself and hands over
+    // its logits; the frozen teacher's forward (no tape) runs here.
+    lossFromLogits(logits, batch, backend) {
+      return lossOf(logitRows(logits), teacherLogitsOf(batch, backend), batch, backend);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `gradientCheckpointing` in the trainer: with a Llama model the layers are recomputed in the
  * backward (runtime/llm's forwardBackward) and training reaches the same weights as without
- * (full pre-training, and LoRA with dropout and accumulation); a model or objective that cannot
+ * (full pre-training, LoRA with dropout and accumulation, and logit distillation, whose frozen
+ * teacher runs inside the loss); a model or objective that cannot
  * recompute gets a notice and trains as before.
  */
 import { describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { LlamaModel } from "../../../runtime/llm/model.js";
 import { attachLora } from "../../../runtime/llm/adapters/lora.js";
 import { llamaArchitecture } from "../../../compiler/world/llama-config.js";
 import { trainCausalLM } from "../../../runtime/train/trainer.js";
+import { distillCausalLM } from "../../../runtime/distill/distill.js";
 import type { TrainEvent } from "../../../runtime/train/events.js";
 import { markovChain, sampleSequences, sftExamples, ToyLM } from "./toy-lm.js";
 
@@ -87,6 +89,46 @@ describe("gradient checkpointing in the trainer", () => {
 
   it("LoRA with dropout and accumulation reaches the same weights", async () => {
     expectClose((await run(true, true)).weights, (await run(false, true)).weights);
+  });
+
+  it("logit distillation reaches the same student weights, the student recomputed", async () => {
+    async function distill(checkpoint: boolean) {
+      const teacher = LlamaModel.random(arch, { seed: 9, backend, trainable: false });
+      const student = LlamaModel.random(arch, { seed: 2, backend });
+      let recomputed = 0;
+      const original = student.forwardBackward.bind(student);
+      student.forwardBackward = (ids, lossFn, options) => {
+        if (options.checkpoint) recomputed++;
+        return original(ids, lossFn, options);
+      };
+      const events: TrainEvent[] = [];
+      await distillCausalLM({
+        teacher,
+        student,
+        temperature: 2,
+        alpha: 0.5,
+        train: sftExamples(chain, 24, 5),
+        objective: "sft",
+        padId: 0,
+        batchSize: 4,
+        gradAccum: 2,
+        maxSteps: 3,
+        seed: 6,
+        optimizer: { lr: 0.01 },
+        maxGradNorm: 1,
+        gradientCheckpointing: checkpoint,
+        onEvent: (e) => events.push(e),
+      });
+      return { weights: await student.stateDict({ trainableOnly: true }), events, recomputed };
+    }
+    const plain = await distill(false);
+    const ckpt = await distill(true);
+    expectClose(ckpt.weights, plain.weights);
+    expect(plain.recomputed).toBe(0);
+    expect(ckpt.recomputed).toBe(6); // 3 steps × 2 micro-batches
+    expect(ckpt.events.filter((e) => e.event === "notice")).toEqual([]);
+    const logged = ckpt.events.find((e) => e.event === "log") as { hard_loss?: number } | undefined;
+    expect(logged?.hard_loss).toBeGreaterThan(0);
   });
 
   it("a model that cannot recompute its layers trains without it, with a notice", async () => {
