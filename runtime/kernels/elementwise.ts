@@ -3,6 +3,7 @@
  * NumPy broadcasting (rank ≤ 8), and the strided copy behind transpose/slice/concat/broadcast.
  * CPU references: ./elementwise-cpu.ts. Each function records one dispatch into `encoder`.
  */
+import { NORMAL_CDF } from "./wgsl-math.js";
 import { dispatch, memoizeCode, uniformBuffer, type BufferBinding } from "./launch.js";
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from "../tensor/shape.js";
 
@@ -20,17 +21,7 @@ export const LINEAR_INDEX = /* wgsl */ `
   let gi = (wid.y * nwg.x + wid.x) * ${WG}u + lidx;`;
 export const LINEAR_PARAMS = `@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lidx: u32`;
 
-const ERFC = /* wgsl */ `
-fn erfc_nonneg(z: f32) -> f32 {
-  let t = 1.0 / (1.0 + 0.5 * z);
-  return t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
-}
-fn normal_cdf(x: f32) -> f32 {
-  let c = erfc_nonneg(abs(x) * 0.70710678118654752);
-  return select(0.5 * c, 1.0 - 0.5 * c, x >= 0.0);
-}
+const ERFC = /* wgsl */ `${NORMAL_CDF}
 fn sigmoid_f(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 `;
 

@@ -23,7 +23,8 @@
  * run out (180 each for units, tens and backwards) leaves its turns to the others, and when
  * all run out (6,540 questions) the generator starts over. Statements are drawn the same way.
  */
-import { createRng, type Rng } from "../../util/random.js";
+import { createRng } from "../../util/random.js";
+import { balanced } from "./balanced.js";
 
 export interface ArithmeticZhOptions {
   rows: number;
@@ -110,25 +111,6 @@ function questionsOf(k: Kind): Fact[] {
 /** Every question of every kind, in a fixed order: the whole space (6,540 questions). */
 export function arithmeticQuestionSpace(): Fact[] {
   return KINDS.flatMap(questionsOf);
-}
-
-/**
- * `rows` items: the pools take turns in a seeded order, each yielding its items in a seeded
- * random order without repeats; an empty pool is skipped; when all are empty, start over.
- */
-function balanced<T>(pools: readonly (readonly T[])[], rows: number, rng: Rng): T[] {
-  const out: T[] = [];
-  while (out.length < rows) {
-    const queues = pools.map((p) => rng.shuffle([...p]));
-    while (out.length < rows && queues.some((q) => q.length > 0)) {
-      for (const k of rng.shuffle(queues.map((_, i) => i))) {
-        const item = queues[k].pop();
-        if (item !== undefined) out.push(item);
-        if (out.length >= rows) break;
-      }
-    }
-  }
-  return out;
 }
 
 /** `rows` distinct questions (until the space runs out), the six kinds in turn. */

@@ -21,7 +21,8 @@
  * Rows are distinct and balanced: the categories take turns in a seeded order, each drawing its
  * questions in a seeded random order without repeats; when all run out the generator starts over.
  */
-import { createRng, type Rng } from "../../util/random.js";
+import { createRng } from "../../util/random.js";
+import { balanced } from "./balanced.js";
 
 export interface CategoriesZhOptions {
   rows: number;
@@ -96,22 +97,6 @@ function categoryQuestions(category: string): CategoryQuestion[] {
       }));
     }),
   );
-}
-
-/** The pools take turns in a seeded order, each yielding its items without repeats. */
-function balanced<T>(pools: readonly (readonly T[])[], rows: number, rng: Rng): T[] {
-  const out: T[] = [];
-  while (out.length < rows) {
-    const queues = pools.map((p) => rng.shuffle([...p]));
-    while (out.length < rows && queues.some((q) => q.length > 0)) {
-      for (const k of rng.shuffle(queues.map((_, i) => i))) {
-        const item = queues[k].pop();
-        if (item !== undefined) out.push(item);
-        if (out.length >= rows) break;
-      }
-    }
-  }
-  return out;
 }
 
 /** `rows` distinct questions (until the space runs out), the categories in turn. */
